@@ -1,0 +1,67 @@
+"""Configuration: embedded defaults, then the environment, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+# The simulator's credentials; used whenever no real Twilio account is configured.
+SIMULATOR_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = "sqlite:///var/burgernet.db"
+    redis_url: str = ""  # empty: the run command finds or starts one
+    secret_key: str = ""
+    # Where Twilio reaches us; webhook signatures are computed over this URL, so behind a
+    # reverse proxy it must be the public one, not what Flask sees.
+    public_base_url: str = "http://127.0.0.1:8080"
+    twilio_account_sid: str = SIMULATOR_ACCOUNT_SID
+    twilio_auth_token: str = SIMULATOR_AUTH_TOKEN
+    # Unset means real Twilio (https://api.twilio.com); the run command points it at the simulator.
+    twilio_api_base_url: str = ""
+    twilio_timeout_seconds: float = 10.0
+    voice_from_number: str = "+31790000001"
+    sms_from: str = "+31790000001"
+    tipline_number: str = "+318000011"
+    control_room_number: str = "+31880000000"
+    tts_voice: str = "Polly.Lotte"
+    tts_language: str = "nl-NL"
+    send_batch_size: int = 50
+    max_send_attempts: int = 5
+    queue_prefix: str = "burgernet"
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> Config:
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f.name.upper())
+            if raw is None or f.name == "extra":
+                continue
+            if f.type == "bool":
+                values[f.name] = raw.lower() in ("1", "true", "yes")
+            elif f.type == "int":
+                values[f.name] = int(raw)
+            elif f.type == "float":
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        return replace(cls(**values), **overrides)
+
+    @property
+    def uses_simulator(self) -> bool:
+        return self.twilio_account_sid == SIMULATOR_ACCOUNT_SID
+
+    def check(self) -> None:
+        """Fail at start-up, with a message that says what to set, rather than at first use."""
+        if not self.secret_key and not self.testing:
+            raise RuntimeError("SECRET_KEY is not set: set it to a long random string")
+        if not self.uses_simulator and not self.twilio_api_base_url.startswith(("", "https")):
+            raise RuntimeError("TWILIO_API_BASE_URL must be https for a real Twilio account")
+        if not self.public_base_url.startswith(("http://", "https://")):
+            raise RuntimeError("PUBLIC_BASE_URL must be an absolute http(s) URL")
