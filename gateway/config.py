@@ -31,6 +31,8 @@ class Config:
     tts_language: str = "nl-NL"
     send_batch_size: int = 50
     max_send_attempts: int = 5
+    # After a timeout, wait this long before asking the provider whether the call exists.
+    verify_after_seconds: float = 30.0
     queue_prefix: str = "burgernet"
     testing: bool = False
     extra: dict = field(default_factory=dict)

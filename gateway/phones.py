@@ -43,3 +43,10 @@ def spoken(phone_or_display: str) -> str:
     """Digits separated so text-to-speech reads '0800-0011' as 'nul acht nul nul, nul nul een een'."""
     groups = [g for g in phone_or_display.replace("+", " ").split("-")]
     return ", ".join(" ".join(ch for ch in g if ch.isdigit()) for g in groups)
+
+
+def tipline_display(number: str) -> str:
+    """+318000011 -> 0800-0011: how Dutch people write and say a free number."""
+    if number.startswith("+31800"):
+        return "0800-" + number[6:]
+    return number

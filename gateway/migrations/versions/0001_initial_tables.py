@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-21 05:02:37.323976
 """
-from alembic import op
 import sqlalchemy as sa
-import gateway.models.base
+from alembic import op
 
+import gateway.models.base
 
 revision = '0001'
 down_revision = None

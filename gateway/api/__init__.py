@@ -1,0 +1,7 @@
+"""The dispatch REST API (JSON), documented in openapi.json served at /api/openapi.json."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from gateway.api import actions, openapi, participants  # noqa: E402,F401  (routes register on bp)

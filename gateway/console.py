@@ -1,0 +1,55 @@
+"""The operator console: log in, see actions with their progress and tips, create, start and
+close. Server-rendered and small; the map and live updates come with ROADMAP 4."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from gateway.auth import check_password
+from gateway.dispatch import deliveries
+from gateway.models import Action, Tip
+
+bp = Blueprint("console", __name__)
+
+
+def _runtime():
+    return current_app.extensions["burgernet"]
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("console.actions"))
+
+
+@bp.route("/console/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        with _runtime().sessions() as db:
+            operator = check_password(db, request.form.get("username", ""),
+                                      request.form.get("password", ""))
+        if operator:
+            session.clear()
+            session["operator_id"] = operator.id
+            return redirect(url_for("console.actions"))
+        error = "Unknown user name or wrong password"
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/console/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/console")
+def actions():
+    if not session.get("operator_id"):
+        return redirect(url_for("console.login"))
+    with _runtime().sessions() as db:
+        rows = list(db.scalars(select(Action).order_by(Action.id.desc()).limit(50)))
+        counts = {a.id: deliveries.counts(db, a.id) for a in rows}
+        tips = {a.id: list(db.scalars(select(Tip).where(Tip.action_id == a.id)))
+                for a in rows if a.status != "draft"}
+    return render_template("actions.html", actions=rows, counts=counts, tips=tips)

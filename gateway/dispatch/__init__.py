@@ -1,0 +1,1 @@
+"""Who gets an action's alert, and the delivery rows that carry it."""

@@ -1,0 +1,56 @@
+"""Everything a process talks to, made once from the configuration: database, Redis, queues and
+the Twilio client. The web app keeps one in app.extensions; a worker installs one at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from twilio.rest import Client
+
+from gateway import db, provider
+from gateway.config import Config
+from gateway.queues import Jobs
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: Redis
+    jobs: Jobs
+    _client: Client | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Runtime:
+        engine = db.make_engine(config.database_url)
+        redis = Redis.from_url(config.redis_url or "redis://127.0.0.1:6379/0")
+        return cls(config, engine, db.make_sessionmaker(engine), redis,
+                   Jobs(redis, config.queue_prefix))
+
+    @cached_property
+    def provider(self) -> Client:
+        return self._client or provider.make_client(self.config)
+
+    def transaction(self):
+        return db.transaction(self.sessions)
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    """The runtime jobs use; built from the environment the first time in a worker process."""
+    global _current
+    if _current is None:
+        _current = Runtime.from_config(Config.from_env())
+    return _current

@@ -1,0 +1,40 @@
+"""Inbound SMS on our numbers: STOP/START keywords, anything else is a tip."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, request
+from sqlalchemy import update
+from twilio.twiml.messaging_response import MessagingResponse
+
+from callflows import sms as flow
+from callflows import texts
+from gateway import tips
+from gateway.models import Participant
+from gateway.models import tip as tip_kinds
+from gateway.phones import mask
+from gateway.webhooks import bp
+
+log = logging.getLogger("gateway.webhooks")
+
+
+@bp.post("/sms/inbound")
+def sms_inbound():
+    runtime = current_app.extensions["burgernet"]
+    sender, body = request.form.get("From", ""), request.form.get("Body", "")
+    keyword = flow.keyword(body)
+    with runtime.transaction() as db:
+        language = tips.language_of(db, sender)
+        if keyword in ("stop", "start"):
+            db.execute(update(Participant).where(Participant.phone == sender)
+                       .values(active=keyword == "start"))
+            reply = texts.text("sms_stopped" if keyword == "stop" else "sms_started", language)
+        else:
+            tips.save(db, action_id=tips.action_for_caller(db, sender), kind=tip_kinds.SMS,
+                      phone=sender, body=body[:1600], provider_sid=request.form["MessageSid"])
+            reply = texts.text("sms_tip_thanks", language)
+    log.info("sms.inbound from=%s keyword=%s", mask(sender), keyword or "-")
+    response = MessagingResponse()
+    response.message(reply)
+    return Response(str(response), mimetype="application/xml")

@@ -1,0 +1,1 @@
+"""RQ jobs: fan-out, paced sending, outcome follow-ups and reconciliation after crashes."""
