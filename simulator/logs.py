@@ -1,0 +1,28 @@
+"""key=value logging that never prints a full phone number."""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger("simulator")
+
+
+def mask(number: str | None) -> str:
+    """'+31612345678' -> '+316****5678': enough to tell numbers apart, not enough to call one."""
+    if not number:
+        return "-"
+    if len(number) <= 8:
+        return "*" * max(len(number) - 4, 0) + number[-4:]
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def log(event: str, level: int = logging.INFO, **fields: object) -> None:
+    if not logger.isEnabledFor(level):
+        return
+    parts = [f"event={event}"]
+    for key, value in fields.items():
+        text = "-" if value is None else str(value)
+        if " " in text or '"' in text:
+            text = '"' + text.replace('"', "'") + '"'
+        parts.append(f"{key}={text}")
+    logger.log(level, " ".join(parts))

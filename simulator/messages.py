@@ -1,0 +1,200 @@
+"""SMS: segment counting, outbound delivery with status callbacks, inbound webhooks."""
+
+from __future__ import annotations
+
+import logging
+import random
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from simulator.logs import log, mask
+from simulator.resources import API_VERSION
+from simulator.runtime import Runtime
+from simulator.state import Message, new_sid, now
+
+# GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+SENT_SECONDS = 0.5
+DELIVERED_SECONDS = 1.0
+CALLBACK_RETRIES = 2
+UNDELIVERED = (30003, "Unreachable destination handset")
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def num_segments(text: str) -> int:
+    """Segments as the network counts them: GSM-7 160/153 septets, else UCS-2 70/67 units.
+
+    Parts are cut greedily without splitting an escape sequence or a surrogate pair, which is
+    why a 306-septet text with braces can need three parts instead of two.
+    """
+    if is_gsm7(text):
+        units = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
+        single, multi = 160, 153
+    else:
+        units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
+        single, multi = 70, 67
+    if sum(units) <= single:
+        return 1
+    parts, used = 1, 0
+    for size in units:
+        if used + size > multi:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
+
+
+def start_delivery(rt: Runtime, message: Message) -> None:
+    rt.pool.submit(deliver, rt, message)
+
+
+def deliver(rt: Runtime, message: Message) -> None:
+    """queued -> sent -> delivered, or undelivered 30003 for an unreachable handset."""
+    behaviour = message.behaviour.behaviour
+    held: list[dict[str, str]] = []
+    rt.pool.sleep(SENT_SECONDS)
+    update(rt, message, "sent")
+    notify(rt, message, held)
+    rt.pool.sleep(DELIVERED_SECONDS)
+    if behaviour == "unreachable":
+        message.error_code, message.error_message = UNDELIVERED
+        update(rt, message, "undelivered")
+    else:
+        update(rt, message, "delivered")
+    notify(rt, message, held)
+    if held:
+        shuffled = held[:]
+        random.shuffle(shuffled)
+        if shuffled == held:
+            shuffled.reverse()
+        for params in shuffled:
+            post(rt, message, params)
+    log("sms_done", message_sid=message.sid, to=mask(message.to), status=message.status)
+
+
+def update(rt: Runtime, message: Message, status: str) -> None:
+    with rt.store.lock:
+        if message.status == "canceled":
+            return
+        message.status = status
+        message.date_updated = now()
+        if status == "sent":
+            message.date_sent = message.date_updated
+
+
+def notify(rt: Runtime, message: Message, held: list[dict[str, str]]) -> None:
+    if not message.status_callback:
+        return
+    params = {
+        "AccountSid": message.account_sid,
+        "ApiVersion": API_VERSION,
+        "From": message.from_ or message.messaging_service_sid or "",
+        "To": message.to,
+        "MessageSid": message.sid,
+        "SmsSid": message.sid,
+        "MessageStatus": message.status,
+        "SmsStatus": message.status,
+    }
+    if message.messaging_service_sid:
+        params["MessagingServiceSid"] = message.messaging_service_sid
+    if message.error_code:
+        params["ErrorCode"] = str(message.error_code)
+    if rt.store.config["reorder_callbacks"]:
+        held.append(params)
+    else:
+        post(rt, message, params)
+
+
+def post(rt: Runtime, message: Message, params: dict[str, str]) -> None:
+    copies = 2 if rt.store.config["duplicate_callbacks"] else 1
+    for _ in range(copies):
+        result = rt.webhooks.send(message.status_callback, params, "POST", CALLBACK_RETRIES)
+        entry: dict[str, Any] = {
+            "url": message.status_callback,
+            "status": params["MessageStatus"],
+            "http_status": result.status,
+            "attempts": result.attempts,
+            "params": params,
+        }
+        if result.error:
+            entry["error"] = result.error
+        message.callbacks.append(entry)
+        if not result.ok:
+            log("sms_callback_failed", logging.WARNING, message_sid=message.sid,
+                http_status=result.status)
+
+
+def receive(rt: Runtime, sender: str, to: str, body: str, sms_url: str) -> dict[str, Any]:
+    """An SMS from a participant to one of the gateway's numbers; returns what the gateway said."""
+    message = rt.store.add_message(
+        Message(
+            sid=new_sid("SM"),
+            account_sid=rt.settings.account_sid,
+            to=to,
+            from_=sender,
+            body=body,
+            direction="inbound",
+            status="received",
+            num_segments=num_segments(body),
+        )
+    )
+    params = {
+        "AccountSid": message.account_sid,
+        "ApiVersion": API_VERSION,
+        "Body": body,
+        "From": sender,
+        "To": to,
+        "MessageSid": message.sid,
+        "SmsMessageSid": message.sid,
+        "SmsSid": message.sid,
+        "SmsStatus": "received",
+        "NumMedia": "0",
+        "NumSegments": str(message.num_segments),
+    }
+    log("inbound_sms", message_sid=message.sid, sender=mask(sender), to=mask(to))
+    result = rt.webhooks.send(sms_url, params, "POST")
+    message.callbacks.append(
+        {"url": sms_url, "status": "received", "http_status": result.status, "params": params}
+    )
+    replies = reply_bodies(result.body) if result.ok else []
+    for text in replies:
+        # A <Message> in the reply is sent back to the participant, as Twilio does.
+        rt.store.add_message(
+            Message(
+                sid=new_sid("SM"),
+                account_sid=message.account_sid,
+                to=sender,
+                from_=to,
+                body=text,
+                direction="outbound-reply",
+                status="delivered",
+                num_segments=num_segments(text),
+                date_sent=now(),
+            )
+        )
+    return {
+        "sid": message.sid,
+        "status": result.status,
+        "reply": result.body,
+        "replies": replies,
+        "error": result.error,
+    }
+
+
+def reply_bodies(text: str) -> list[str]:
+    try:
+        root = ET.fromstring(text.strip())
+    except ET.ParseError:
+        return []
+    bodies = []
+    for element in root.iter("Message"):
+        body = element.find("Body")
+        bodies.append(((body.text if body is not None else element.text) or "").strip())
+    return bodies

@@ -1,0 +1,41 @@
+"""Worker threads that run calls, message deliveries and callbacks in the background."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from simulator.logs import log
+from simulator.state import Store
+
+
+class Pool:
+    def __init__(self, store: Store, concurrency: int) -> None:
+        self.store = store
+        self.executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sim")
+
+    def submit(self, fn: Callable[..., object], *args: object) -> None:
+        # Counted as busy from the moment it is queued, so /sim/wait right after a create
+        # cannot report idle before the job has even started.
+        self.store.begin_work()
+        self.executor.submit(self._run, fn, *args)
+
+    def _run(self, fn: Callable[..., object], *args: object) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # a bug in one call must not kill the worker thread
+            log("job_crashed", logging.ERROR, job=getattr(fn, "__name__", fn), error=repr(exc))
+            logging.getLogger("simulator").exception("job crashed")
+        finally:
+            self.store.end_work()
+
+    def sleep(self, seconds: float) -> None:
+        """Simulated waiting, scaled by the current speed (0 = no waiting at all)."""
+        delay = seconds * self.store.speed
+        if delay > 0:
+            time.sleep(delay)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)

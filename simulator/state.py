@@ -1,0 +1,185 @@
+"""In-memory state of the simulator: calls, messages, recordings, number overrides.
+
+Everything lives in one process (that is why the server is threaded, never forked). One lock guards
+the collections and status transitions; a condition variable counts work in progress so that
+`/sim/wait` can tell tests when everything has settled.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# Statuses after which a call or message never changes again.
+FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+FINAL_MESSAGE_STATUSES = {"delivered", "undelivered", "failed", "received", "canceled"}
+
+
+def new_sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Call:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    direction: str  # outbound-api, inbound, outbound-dial
+    url: str | None = None
+    method: str = "POST"
+    twiml: str | None = None
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_events: list[str] = field(default_factory=lambda: ["completed"])
+    status_callback_method: str = "POST"
+    machine_detection: str | None = None
+    timeout: int = 60
+    parent_call_sid: str | None = None
+    status: str = "queued"
+    answered_by: str | None = None
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration: int | None = None
+    # What the callee/caller does: see phone.Behaviour.
+    behaviour: Any = None
+    # Simulated seconds since answer; drives CallDuration independent of `speed`.
+    talk_seconds: float = 0.0
+    sequence: int = 0
+    fetches: int = 0
+    digits: list[str] = field(default_factory=list)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)  # status callbacks
+    requests: list[dict[str, Any]] = field(default_factory=list)  # TwiML/action requests
+    # Set by the REST API (update) and honoured by the engine between verbs.
+    cancel_requested: bool = False
+    hangup_requested: bool = False
+    redirect_to: tuple[str | None, str, str | None] | None = None  # (url, method, twiml)
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_CALL_STATUSES
+
+
+@dataclass
+class Message:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str | None
+    body: str
+    direction: str  # outbound-api, inbound, outbound-reply
+    status: str = "queued"
+    messaging_service_sid: str | None = None
+    status_callback: str | None = None
+    num_segments: int = 1
+    error_code: int | None = None
+    error_message: str | None = None
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+    date_sent: datetime | None = None
+    behaviour: Any = None
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Recording:
+    sid: str
+    account_sid: str
+    call_sid: str
+    duration: int
+    source: str = "RecordVerb"
+    status: str = "completed"
+    channels: int = 1
+    date_created: datetime = field(default_factory=now)
+    start_time: datetime = field(default_factory=now)
+
+
+DEFAULT_CONFIG = {"duplicate_callbacks": False, "reorder_callbacks": False}
+
+
+class Store:
+    """Thread-safe home of all simulated resources."""
+
+    def __init__(self, speed: float, incoming: dict[str, dict[str, str]]) -> None:
+        self.lock = threading.RLock()
+        self.calls: dict[str, Call] = {}
+        self.messages: dict[str, Message] = {}
+        self.recordings: dict[str, Recording] = {}
+        self.overrides: dict[str, Any] = {}
+        self.incoming: dict[str, dict[str, str]] = {k: dict(v) for k, v in incoming.items()}
+        self.config: dict[str, Any] = dict(DEFAULT_CONFIG, speed=speed)
+        self._busy = 0
+        self._idle = threading.Condition(self.lock)
+
+    # -- resources ---------------------------------------------------------------------------
+    def add_call(self, call: Call) -> Call:
+        with self.lock:
+            self.calls[call.sid] = call
+        return call
+
+    def add_message(self, message: Message) -> Message:
+        with self.lock:
+            self.messages[message.sid] = message
+        return message
+
+    def add_recording(self, recording: Recording) -> Recording:
+        with self.lock:
+            self.recordings[recording.sid] = recording
+        return recording
+
+    def list_calls(self) -> list[Call]:
+        with self.lock:
+            return list(self.calls.values())
+
+    def list_messages(self) -> list[Message]:
+        with self.lock:
+            return list(self.messages.values())
+
+    def list_recordings(self) -> list[Recording]:
+        with self.lock:
+            return list(self.recordings.values())
+
+    def reset(self) -> None:
+        """Forget traffic and overrides; keep incoming numbers and speed (they are setup)."""
+        with self.lock:
+            self.calls.clear()
+            self.messages.clear()
+            self.recordings.clear()
+            self.overrides.clear()
+            self.config.update(DEFAULT_CONFIG)
+
+    @property
+    def speed(self) -> float:
+        return float(self.config["speed"])
+
+    # -- work in progress ----------------------------------------------------------------------
+    def begin_work(self) -> None:
+        with self.lock:
+            self._busy += 1
+
+    def end_work(self) -> None:
+        with self.lock:
+            self._busy -= 1
+            if self._busy <= 0:
+                self._busy = 0
+                self._idle.notify_all()
+
+    @property
+    def busy(self) -> int:
+        with self.lock:
+            return self._busy
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.lock:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)
