@@ -9,7 +9,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from gateway import create_app, runtime as runtime_module
+from gateway import create_app
+from gateway import runtime as runtime_module
 from gateway.auth import create_operator
 from gateway.config import Config
 from gateway.migrate import upgrade
