@@ -6,6 +6,7 @@ to us through the real twilio client.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import time
 
@@ -109,8 +110,25 @@ def _behaviour_error(behaviour: phone.Behaviour, to: str, sms: bool) -> Response
     return None
 
 
+def counted(view):
+    """Count a create request as work in progress, so /sim/wait cannot report idle while a
+    "slow" number holds the request and the call or message does not exist yet."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        store = rt().store
+        store.begin_work()
+        try:
+            return view(*args, **kwargs)
+        finally:
+            store.end_work()
+
+    return wrapper
+
+
 # -- Calls ---------------------------------------------------------------------------------------
 @bp.post("/Calls.json")
+@counted
 def create_call():
     form = request.form
     to, from_ = form.get("To", "").strip(), form.get("From", "").strip()
@@ -230,6 +248,7 @@ def delete_call(sid: str):
 
 # -- Messages ------------------------------------------------------------------------------------
 @bp.post("/Messages.json")
+@counted
 def create_message():
     form = request.form
     to = form.get("To", "").strip()
