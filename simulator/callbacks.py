@@ -51,10 +51,17 @@ class Webhooks:
     def sign(self, url: str, params: dict[str, str]) -> str:
         return self.validator.compute_signature(url, params)
 
-    def send(self, url: str, params: dict[str, str], method: str = "POST", retries: int = 0) -> Result:
+    def send(
+        self,
+        url: str,
+        params: dict[str, str],
+        method: str = "POST",
+        retries: int = 0,
+        token: str | None = None,
+    ) -> Result:
         """Send one webhook; retry on connection errors and 5xx `retries` more times."""
-        # Same token on every retry: it is how a receiver recognises a repeated delivery.
-        token = uuid.uuid4().hex
+        # Same token on every retry (and replay): how a receiver recognises a repeated delivery.
+        token = token or uuid.uuid4().hex
         attempt = 0
         while True:
             attempt += 1

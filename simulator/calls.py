@@ -9,6 +9,7 @@ import logging
 import math
 import random
 import time
+import uuid
 from email.utils import format_datetime
 from typing import Any
 
@@ -185,12 +186,14 @@ class Progress:
 
     def send(self, params: dict[str, str]) -> None:
         copies = 2 if self.rt.store.config["duplicate_callbacks"] else 1
+        token = uuid.uuid4().hex  # a replay is the same delivery again, so the same token
         for _ in range(copies):
             result = self.rt.webhooks.send(
                 self.call.status_callback,
                 params,
                 self.call.status_callback_method,
                 retries=CALLBACK_RETRIES,
+                token=token,
             )
             entry: dict[str, Any] = {
                 "url": self.call.status_callback,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -114,8 +115,11 @@ def notify(rt: Runtime, message: Message, held: list[dict[str, str]]) -> None:
 
 def post(rt: Runtime, message: Message, params: dict[str, str]) -> None:
     copies = 2 if rt.store.config["duplicate_callbacks"] else 1
+    token = uuid.uuid4().hex  # a replay is the same delivery again, so the same token
     for _ in range(copies):
-        result = rt.webhooks.send(message.status_callback, params, "POST", CALLBACK_RETRIES)
+        result = rt.webhooks.send(
+            message.status_callback, params, "POST", CALLBACK_RETRIES, token=token
+        )
         entry: dict[str, Any] = {
             "url": message.status_callback,
             "status": params["MessageStatus"],
