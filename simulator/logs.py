@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 logger = logging.getLogger("simulator")
 
@@ -26,3 +27,11 @@ def log(event: str, level: int = logging.INFO, **fields: object) -> None:
             text = '"' + text.replace('"', "'") + '"'
         parts.append(f"{key}={text}")
     logger.log(level, " ".join(parts))
+
+
+# A phone number inside free text such as a request line: "+31612345678" or "%2B31612345678".
+_NUMBER_IN_TEXT = re.compile(r"(\+|%2B)(\d{3})(\d+)(\d{4})", re.IGNORECASE)
+
+
+def mask_text(text: str) -> str:
+    return _NUMBER_IN_TEXT.sub(lambda m: m[1] + m[2] + "*" * len(m[3]) + m[4], text)

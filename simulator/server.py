@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from simulator.app import create_app
-from simulator.logs import log
+from simulator.logs import log, mask_text
 from simulator.settings import Settings
+
+
+class MaskingRequestHandler(WSGIRequestHandler):
+    """Access log without full phone numbers (they appear in /sim/numbers/... and ?To=...)."""
+
+    def log(self, type: str, message: str, *args) -> None:
+        super().log(type, mask_text(message % args if args else message))
 
 
 def serve(host: str, port: int, settings: Settings) -> None:
@@ -15,9 +22,15 @@ def serve(host: str, port: int, settings: Settings) -> None:
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         settings.public_url = f"http://{shown}:{port}"
     app = create_app(settings)
-    server = make_server(host, port, app, threaded=True)
-    log("simulator_listening", host=host, port=port, public_url=settings.public_url,
-        speed=settings.speed, concurrency=settings.concurrency)
+    server = make_server(host, port, app, threaded=True, request_handler=MaskingRequestHandler)
+    log(
+        "simulator_listening",
+        host=host,
+        port=port,
+        public_url=settings.public_url,
+        speed=settings.speed,
+        concurrency=settings.concurrency,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -107,3 +107,32 @@ def test_mask_keeps_only_the_ends():
     assert mask("+316123451234") == "+316*****1234"
     assert mask("1234") == "1234"
     assert mask(None) == "-"
+
+
+def test_mask_text_hides_numbers_in_request_lines():
+    from simulator.logs import mask_text
+
+    line = "PUT /sim/numbers/+31612341234 HTTP/1.1 GET /Calls.json?To=%2B31612349999"
+    assert mask_text(line) == (
+        "PUT /sim/numbers/+316****1234 HTTP/1.1 GET /Calls.json?To=%2B316****9999"
+    )
+
+
+def test_simulator_logs_never_show_a_full_number(sim, gateway, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="simulator")
+    number = "+31612345671"
+    sim.number(number, behaviour="answer", digits="1")
+    gateway.on("/alert", '<Response><Gather action="/m"><Say>x</Say></Gather></Response>')
+    sim.api(
+        "POST",
+        "/Calls.json",
+        data={"To": number, "From": "+3197010000001", "Url": gateway.url("/alert")},
+    )
+    sim.api("POST", "/Messages.json", data={"To": number, "From": "X", "Body": "b"})
+    sim.post("/sim/inbound/message", {"from": number, "to": "+3197010000000", "body": "hoi"})
+    sim.wait()
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("simulator"))
+    assert "+316****5671" in text
+    assert number not in text
