@@ -1,0 +1,106 @@
+"""`burgernet` command: run, migrate, seed, simulator, worker, web, create-operator, reconcile."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from gateway.config import Config
+
+
+def _migrate(args) -> None:
+    from gateway.migrate import upgrade
+
+    upgrade(Config.from_env().database_url)
+    print("database is up to date")
+
+
+def _seed(args) -> None:
+    from gateway.runtime import Runtime
+    from gateway.seed import demo_participants
+
+    rt = Runtime.from_config(Config.from_env())
+    with rt.transaction() as db:
+        added = demo_participants(db, args.count)
+    print(f"added {added} demo participants" if added else "participants exist; nothing added")
+
+
+def _create_operator(args) -> None:
+    from gateway.auth import create_operator
+    from gateway.runtime import Runtime
+
+    password = args.password or os.environ.get("OPERATOR_PASSWORD")
+    if not password:
+        sys.exit("give --password or set OPERATOR_PASSWORD")
+    rt = Runtime.from_config(Config.from_env())
+    with rt.transaction() as db:
+        _, token = create_operator(db, args.username, password, role=args.role)
+    print(f"operator {args.username} created; API token (shown once): {token}")
+
+
+def _worker(args) -> None:
+    from worker.main import run_worker
+
+    run_worker(Config.from_env(), burst=args.burst)
+
+
+def _web(args) -> None:
+    port = args.port or os.environ.get("PORT", "8080")
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "8",
+                           "--bind", f"{args.host}:{port}", "gateway.wsgi:app"])
+
+
+def _simulator(args) -> None:
+    from simulator.__main__ import main as simulator_main
+
+    simulator_main(["--host", args.host, "--port", str(args.port)])
+
+
+def _reconcile(args) -> None:
+    from gateway.runtime import Runtime
+
+    Runtime.from_config(Config.from_env()).jobs.reconcile()
+    print("reconcile job enqueued")
+
+
+def _run(args) -> None:
+    from gateway.devserver import run_all
+
+    run_all(seed_count=args.seed_count)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="burgernet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=_migrate)
+    seed = sub.add_parser("seed", help="add demo participants around Zoetermeer")
+    seed.add_argument("--count", type=int, default=300)
+    seed.set_defaults(func=_seed)
+    op = sub.add_parser("create-operator", help="add a control-room operator, print its API token")
+    op.add_argument("username")
+    op.add_argument("--password")
+    op.add_argument("--role", default="operator")
+    op.set_defaults(func=_create_operator)
+    wk = sub.add_parser("worker", help="run an RQ worker (scale by starting more)")
+    wk.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    wk.set_defaults(func=_worker)
+    web = sub.add_parser("web", help="serve the web app with gunicorn")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port")
+    web.add_argument("--workers", type=int, default=2)
+    web.set_defaults(func=_web)
+    sim = sub.add_parser("simulator", help="run the telephony simulator")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8090)
+    sim.set_defaults(func=_simulator)
+    sub.add_parser("reconcile", help="re-queue work owed after a crash").set_defaults(func=_reconcile)
+    run = sub.add_parser("run", help="the whole system on embedded defaults (demo)")
+    run.add_argument("--seed-count", type=int, default=300)
+    run.set_defaults(func=_run)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
