@@ -47,8 +47,8 @@ def _worker(args) -> None:
 
 def _web(args) -> None:
     port = args.port or os.environ.get("PORT", "8080")
-    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "8",
-                           "--bind", f"{args.host}:{port}", "gateway.wsgi:app"])
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
+                              "--threads", "8", "--bind", f"{args.host}:{port}", "gateway.wsgi:app"])
 
 
 def _simulator(args) -> None:
