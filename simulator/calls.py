@@ -69,9 +69,7 @@ def run_outbound(rt: Runtime, call: Call) -> None:
         return finish(rt, call, progress, "canceled")
 
     answer(rt, call, progress, machine=behaviour == "voicemail")
-    from simulator.twiml import Conversation  # late import: twiml uses this module too
-
-    Conversation(rt, call, progress).run()
+    converse(rt, call, progress)
     finish(rt, call, progress, "completed")
 
 
@@ -83,10 +81,21 @@ def run_inbound(rt: Runtime, call: Call) -> None:
         call.start_time = now()
     set_status(rt, call, "ringing")
     progress.emit("ringing", "ringing")
-    from simulator.twiml import Conversation
-
-    final = Conversation(rt, call, progress).run()
+    final = converse(rt, call, progress)
     finish(rt, call, progress, final or "completed")
+
+
+def converse(rt: Runtime, call: Call, progress: Progress) -> str | None:
+    """Follow the TwiML; a bug in the interpreter still ends the call properly."""
+    from simulator.twiml import APPLICATION_ERROR, Conversation  # twiml imports this module
+
+    try:
+        return Conversation(rt, call, progress).run()
+    except Exception as exc:
+        call.transcript.append({"verb": "error", "text": APPLICATION_ERROR, "detail": repr(exc)})
+        log("conversation_crashed", logging.ERROR, call_sid=call.sid, error=repr(exc))
+        logging.getLogger("simulator").exception("conversation crashed")
+        return None
 
 
 def set_status(rt: Runtime, call: Call, status: str) -> None:

@@ -26,6 +26,14 @@ PLAY_SECONDS = 3.0  # we do not download audio, so a <Play> is assumed to last t
 END = object()  # a verb ended the call
 
 
+def number_attr(element: ET.Element, name: str, default: float) -> float:
+    """A numeric TwiML attribute; a malformed value falls back to Twilio's default."""
+    try:
+        return float(element.get(name, default))
+    except ValueError:
+        return default
+
+
 @dataclass
 class Document:
     root: ET.Element
@@ -179,7 +187,7 @@ class Conversation:
     # -- verbs -----------------------------------------------------------------------------
     def verb_Say(self, element: ET.Element, doc: Document, gather: bool = False) -> Any:
         text = (element.text or "").strip()
-        loop = int(element.get("loop", "1") or 1)
+        loop = int(number_attr(element, "loop", 1))
         entry = {
             "verb": "Say",
             "text": text,
@@ -195,7 +203,7 @@ class Conversation:
         return None if self.spend(seconds) else END
 
     def verb_Play(self, element: ET.Element, doc: Document, gather: bool = False) -> Any:
-        loop = int(element.get("loop", "1") or 1)
+        loop = int(number_attr(element, "loop", 1))
         entry = {"verb": "Play", "url": (element.text or "").strip() or None, "loop": loop}
         if element.get("digits"):
             entry["digits"] = element.get("digits")
@@ -205,7 +213,7 @@ class Conversation:
         return None if self.spend(PLAY_SECONDS * max(loop, 1)) else END
 
     def verb_Pause(self, element: ET.Element, doc: Document, gather: bool = False) -> Any:
-        length = float(element.get("length", "1") or 1)
+        length = number_attr(element, "length", 1)
         entry: dict[str, Any] = {"verb": "Pause", "length": length}
         if gather:
             entry["in_gather"] = True
@@ -237,7 +245,7 @@ class Conversation:
             extra = {"Digits": digits, "FinishedOnKey": finished_on}
             return self.fetch(action, element.get("method", "POST"), extra) or END
         # No input: Twilio waits `timeout` seconds, then goes on with the next verb.
-        if not self.spend(float(element.get("timeout", "5") or 5)):
+        if not self.spend(number_attr(element, "timeout", 5)):
             return END
         if element.get("actionOnEmptyResult") == "true" and action:
             return self.fetch(action, element.get("method", "POST"), {"Digits": ""}) or END
@@ -247,7 +255,7 @@ class Conversation:
         if not self.human:
             # An answering machine says nothing: the Record times out and TwiML goes on.
             self.note({"verb": "Record", "recording_sid": None, "duration": 0})
-            return None if self.spend(float(element.get("timeout", "5") or 5)) else END
+            return None if self.spend(number_attr(element, "timeout", 5)) else END
         seconds = self.behaviour.recording_seconds
         if seconds is None:
             seconds = self.rt.settings.recording_seconds
@@ -347,7 +355,7 @@ class Conversation:
         if noun != "Number" or not phone.is_e164(number):
             return "failed", 0, None
         target = phone.effective(self.rt.store, number).behaviour
-        timeout = float(element.get("timeout", "30") or 30)
+        timeout = number_attr(element, "timeout", 30)
         if target in ("invalid", "unreachable"):
             status, ring, talk = "failed", 1.0, 0
         elif target == "busy":

@@ -288,3 +288,40 @@ def test_hangup_after_ends_call_early(sim, gateway):
     transcript = sim.call(sid)["transcript"]
     assert [t.get("text") for t in transcript] == ["een twee drie", None]
     assert transcript[-1] == {"event": "hangup", "by": "callee"}
+
+
+def test_malformed_attributes_do_not_break_the_call(sim, gateway):
+    twiml = '<Response><Say loop="often">Hallo</Say><Pause length="lang"/></Response>'
+    sid = start_call(sim, gateway, "+31612345671", twiml=twiml)
+    sim.wait()
+    call = sim.call(sid)
+    assert call["status"] == "completed"
+    assert [t["verb"] for t in call["transcript"]] == ["Say", "Pause"]
+    assert call["transcript"][1]["length"] == 1
+
+
+def test_many_concurrent_calls_keep_their_callback_order(sim, gateway):
+    gateway.on("/alert", ALERT)
+    sids = []
+    for n in range(60):
+        response = sim.api(
+            "POST",
+            "/Calls.json",
+            data={
+                "To": f"+316123450{n:02d}",
+                "From": CALLER_ID,
+                "Url": gateway.url("/alert"),
+                "StatusCallback": gateway.url("/status"),
+                "StatusCallbackEvent": ALL_EVENTS,
+            },
+        )
+        sids.append(response.json()["sid"])
+    sim.wait()
+    by_call: dict[str, list[str]] = {}
+    for hit in gateway.requests_to("/status"):
+        by_call.setdefault(hit.params["CallSid"], []).append(hit.params["SequenceNumber"])
+    assert set(by_call) == set(sids)
+    assert all(numbers == sorted(numbers) for numbers in by_call.values())
+    calls = sim.get("/sim/calls").json()["calls"]
+    finals = {c["status"] for c in calls}
+    assert finals <= {"completed", "busy", "no-answer"} and len(calls) == 60
