@@ -227,7 +227,11 @@ def update_call(sid: str):
         elif form.get("Url") or form.get("Twiml"):
             if call.status != "in-progress":
                 return error(400, 21220, "Call is not in-progress. Cannot redirect.")
-            call.redirect_to = (form.get("Url"), form.get("Method", "POST").upper(), form.get("Twiml"))
+            call.redirect_to = (
+                form.get("Url"),
+                form.get("Method", "POST").upper(),
+                form.get("Twiml"),
+            )
             call.date_updated = now()
         body = call_json(call)
     log("call_updated", call_sid=sid, status=call.status)

@@ -234,9 +234,7 @@ def list_messages():
     items = rt().store.list_messages()
     if request.args.get("to"):
         items = [m for m in items if m.to == request.args["to"]]
-    return jsonify(
-        {"messages": [dict(message_json(m), callbacks=m.callbacks) for m in items]}
-    )
+    return jsonify({"messages": [dict(message_json(m), callbacks=m.callbacks) for m in items]})
 
 
 @bp.get("/wait")

@@ -14,9 +14,7 @@ MAX_SECONDS = 120  # keep downloads small even for long simulated recordings
 @lru_cache(maxsize=32)
 def wav(seconds: int) -> bytes:
     seconds = max(1, min(int(seconds), MAX_SECONDS))
-    beep = bytes(
-        128 + int(40 * math.sin(2 * math.pi * 440 * i / RATE)) for i in range(RATE // 2)
-    )
+    beep = bytes(128 + int(40 * math.sin(2 * math.pi * 440 * i / RATE)) for i in range(RATE // 2))
     silence = b"\x80" * (RATE * seconds - len(beep))
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:

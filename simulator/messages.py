@@ -131,8 +131,12 @@ def post(rt: Runtime, message: Message, params: dict[str, str]) -> None:
             entry["error"] = result.error
         message.callbacks.append(entry)
         if not result.ok:
-            log("sms_callback_failed", logging.WARNING, message_sid=message.sid,
-                http_status=result.status)
+            log(
+                "sms_callback_failed",
+                logging.WARNING,
+                message_sid=message.sid,
+                http_status=result.status,
+            )
 
 
 def receive(rt: Runtime, sender: str, to: str, body: str, sms_url: str) -> dict[str, Any]:

@@ -89,9 +89,7 @@ def parse_override(data: Any) -> Behaviour:
     ):
         raise ValueError("recording_seconds must be a non-negative integer")
     hangup_after = data.get("hangup_after")
-    if hangup_after is not None and (
-        not isinstance(hangup_after, int | float) or hangup_after < 0
-    ):
+    if hangup_after is not None and (not isinstance(hangup_after, int | float) or hangup_after < 0):
         raise ValueError("hangup_after must be a non-negative number of seconds")
     return Behaviour(
         behaviour=behaviour,

@@ -151,7 +151,12 @@ def call_recording_json(recording: Recording) -> dict[str, Any]:
 
 
 def page(
-    key: str, items: list[dict[str, Any]], path: str, filters: dict[str, str], page_no: int, size: int
+    key: str,
+    items: list[dict[str, Any]],
+    path: str,
+    filters: dict[str, str],
+    page_no: int,
+    size: int,
 ) -> dict[str, Any]:
     """Twilio's list envelope. Only Twilio's meta keys plus `key`: the client relies on that."""
     start = page_no * size

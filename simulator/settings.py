@@ -53,7 +53,9 @@ class Settings:
             except ValueError as exc:
                 raise ValueError(f"SIM_INCOMING is not valid JSON: {exc}") from exc
             if not isinstance(incoming, dict):
-                raise ValueError("SIM_INCOMING must be a JSON object: number -> {voice_url, sms_url}")
+                raise ValueError(
+                    "SIM_INCOMING must be a JSON object: number -> {voice_url, sms_url}"
+                )
             settings.incoming = incoming
         settings.validate()
         return settings

@@ -400,12 +400,14 @@ class Conversation:
         reason = element.get("reason", "rejected")
         self.note({"verb": "Reject", "reason": reason})
         if self.call.status == "ringing":
-            # Simulator choice, documented in README: busy for reason=busy, else no-answer.
+            # Twilio: busy for reason=busy, no-answer for the default reason=rejected.
             self.final_status = "busy" if reason == "busy" else "no-answer"
         return END
 
     def verb_Sms(self, element: ET.Element, doc: Document) -> Any:
-        self.note({"verb": element.tag, "text": (element.text or "").strip(), "to": element.get("to")})
+        self.note(
+            {"verb": element.tag, "text": (element.text or "").strip(), "to": element.get("to")}
+        )
         return None
 
     verb_Message = verb_Sms

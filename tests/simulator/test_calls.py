@@ -157,11 +157,13 @@ def test_gather_without_digits_falls_through(sim, gateway):
 
 def test_gather_without_action_posts_to_the_current_document(sim, gateway):
     sim.number("+31612345671", digits="2,3")
-    answers = iter([
-        '<Response><Gather numDigits="1"><Say>Eerste</Say></Gather></Response>',
-        '<Response><Gather numDigits="1"><Say>Tweede</Say></Gather></Response>',
-        "<Response><Say>Klaar</Say></Response>",
-    ])
+    answers = iter(
+        [
+            '<Response><Gather numDigits="1"><Say>Eerste</Say></Gather></Response>',
+            '<Response><Gather numDigits="1"><Say>Tweede</Say></Gather></Response>',
+            "<Response><Say>Klaar</Say></Response>",
+        ]
+    )
     sid = start_call(sim, gateway, "+31612345671", twiml=lambda params: next(answers))
     sim.wait()
     assert [h.params.get("Digits") for h in gateway.requests_to("/alert")] == [None, "2", "3"]
@@ -171,7 +173,7 @@ def test_gather_without_action_posts_to_the_current_document(sim, gateway):
 def test_record_creates_recording_with_media(sim, gateway):
     sim.number("+31612345671", digits="", recording_seconds=7)
     twiml = (
-        '<Response><Say>Spreek na de piep.</Say>'
+        "<Response><Say>Spreek na de piep.</Say>"
         '<Record action="/recorded" maxLength="60" recordingStatusCallback="/recording-status"/>'
         "<Say>Dit hoort niemand.</Say></Response>"
     )
@@ -219,7 +221,10 @@ def test_record_creates_recording_with_media(sim, gateway):
     ],
 )
 def test_dial_reports_the_dialled_numbers_status(sim, gateway, operator, expected):
-    twiml = f'<Response><Dial action="/dialled" timeout="20"><Number>{operator}</Number></Dial></Response>'
+    twiml = (
+        f'<Response><Dial action="/dialled" timeout="20"><Number>{operator}</Number></Dial>'
+        "</Response>"
+    )
     gateway.on("/dialled", "<Response><Hangup/></Response>")
     sid = start_call(sim, gateway, "+31612345671", twiml=twiml)
     sim.wait()
@@ -267,7 +272,11 @@ def test_inline_twiml_and_get_method(sim, gateway):
     response = sim.api(
         "POST",
         "/Calls.json",
-        data={"To": "+31612345671", "From": CALLER_ID, "Twiml": "<Response><Say>Hoi</Say></Response>"},
+        data={
+            "To": "+31612345671",
+            "From": CALLER_ID,
+            "Twiml": "<Response><Say>Hoi</Say></Response>",
+        },
     )
     sid = response.json()["sid"]
     gateway.on("/get-twiml", "<Response><Pause length='2'/></Response>")

@@ -93,7 +93,9 @@ def test_paging_through_the_client(sim, client):
 def test_call_errors_raise_twilio_exceptions(sim, client, kwargs, code, status):
     if "url" not in kwargs:
         # The client itself demands one of url/twiml/application_sid; go around it.
-        response = sim.api("POST", "/Calls.json", data={"To": kwargs["to"], "From": kwargs["from_"]})
+        response = sim.api(
+            "POST", "/Calls.json", data={"To": kwargs["to"], "From": kwargs["from_"]}
+        )
         assert response.status_code == status and response.json()["code"] == code
         return
     with pytest.raises(TwilioRestException) as info:
@@ -125,7 +127,9 @@ def test_wrong_credentials_are_20003(sim):
     with pytest.raises(TwilioRestException) as info:
         wrong.calls("CA" + "f" * 32).fetch()
     assert (info.value.code, info.value.status) == (20003, 401)
-    response = sim.http.get(f"{sim.base_url}/2010-04-01/Accounts/{sim.settings.account_sid}/Calls.json")
+    response = sim.http.get(
+        f"{sim.base_url}/2010-04-01/Accounts/{sim.settings.account_sid}/Calls.json"
+    )
     assert response.status_code == 401 and response.json() == {
         "code": 20003,
         "message": "Authenticate",

@@ -23,8 +23,17 @@ def test_module_entry_point_serves_the_api():
     env.pop("TWILIO_ACCOUNT_SID", None)
     env.pop("TWILIO_AUTH_TOKEN", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port),
-         "--speed", "0"],
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--speed",
+            "0",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -43,9 +52,7 @@ def test_module_entry_point_serves_the_api():
             assert time.monotonic() < deadline, "simulator did not start"
             time.sleep(0.05)
         client = make_client(base, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
-        call = client.calls.create(
-            to="+31612345678", from_="+3197010000001", twiml="<Response/>"
-        )
+        call = client.calls.create(to="+31612345678", from_="+3197010000001", twiml="<Response/>")
         requests.get(base + "/sim/wait", params={"timeout": 5}, timeout=10)
         assert client.calls(call.sid).fetch().status == "busy"
         assert requests.get(base + "/sim/config", timeout=2).json()["speed"] == 0

@@ -56,7 +56,12 @@ def test_reordered_callbacks_keep_true_sequence_numbers(sim, gateway):
     sid = start(sim, gateway)
     sim.wait()
     received = sequence(gateway)
-    assert sorted(received) == [(0, "initiated"), (1, "ringing"), (2, "in-progress"), (3, "completed")]
+    assert sorted(received) == [
+        (0, "initiated"),
+        (1, "ringing"),
+        (2, "in-progress"),
+        (3, "completed"),
+    ]
     assert received != sorted(received)
     # All were held until the call ended: the gateway got the TwiML request first.
     first_status = gateway.hits.index(gateway.requests_to("/status")[0])

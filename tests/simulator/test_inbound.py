@@ -15,7 +15,8 @@ def test_inbound_call_presses_digits_and_records(sim, gateway):
     gateway.on("/voice", TIP_MENU)
     gateway.on(
         "/tip/menu",
-        '<Response><Say>Spreek uw tip in na de piep.</Say><Record action="/tip/recorded"/></Response>',
+        "<Response><Say>Spreek uw tip in na de piep.</Say>"
+        '<Record action="/tip/recorded"/></Response>',
     )
     response = sim.post(
         "/sim/inbound/call",

@@ -108,7 +108,8 @@ def test_paging_envelope_conforms(sim, openapi):
     first = exchange(sim, openapi, "GET", "/Messages.json", params={"PageSize": 2})
     assert len(first["messages"]) == 2 and first["next_page_uri"]
     second = sim.http.get(
-        sim.base_url + first["next_page_uri"], auth=(sim.settings.account_sid, sim.settings.auth_token)
+        sim.base_url + first["next_page_uri"],
+        auth=(sim.settings.account_sid, sim.settings.auth_token),
     ).json()
     assert len(second["messages"]) == 1 and second["next_page_uri"] is None
     assert second["previous_page_uri"] and second["page"] == 1
@@ -120,7 +121,10 @@ def test_paging_envelope_conforms(sim, openapi):
         (("/2010-04-01/Accounts/{AccountSid}/Calls.json", "post"), api.CALL_CREATE_PARAMS),
         (("/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json", "post"), api.CALL_UPDATE_PARAMS),
         (("/2010-04-01/Accounts/{AccountSid}/Messages.json", "post"), api.MESSAGE_CREATE_PARAMS),
-        (("/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json", "post"), api.MESSAGE_UPDATE_PARAMS),
+        (
+            ("/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json", "post"),
+            api.MESSAGE_UPDATE_PARAMS,
+        ),
     ],
 )
 def test_accepted_parameters_are_twilios(spec_dict, operation, used):
