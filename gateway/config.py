@@ -33,6 +33,12 @@ class Config:
     max_send_attempts: int = 5
     # After a timeout, wait this long before asking the provider whether the call exists.
     verify_after_seconds: float = 30.0
+    # First retry delay after a 429/5xx; doubles per attempt, capped at a minute.
+    retry_base_seconds: float = 2.0
+    # A delivery claimed longer ago than this lost its worker: verify it with the provider.
+    stale_sending_seconds: float = 120.0
+    # How often some worker sweeps the database for work Redis lost.
+    reconcile_every_seconds: float = 60.0
     queue_prefix: str = "burgernet"
     testing: bool = False
     extra: dict = field(default_factory=dict)

@@ -17,8 +17,6 @@ from worker import sending, verify
 
 log = logging.getLogger("worker.jobs")
 
-# A SENDING row older than this lost its worker (killed mid-send): verify it with the provider.
-STALE_SENDING = timedelta(minutes=2)
 # Outcomes are re-checked for this long after a close, to catch calls answered at closing time.
 OUTCOME_WINDOW = timedelta(hours=1)
 
@@ -83,7 +81,8 @@ def reconcile() -> dict[str, int]:
         for action_id in recently_closed:
             deliveries.create_outcomes(session, action_id)
         stale = list(session.scalars(select(Delivery.id).where(
-            Delivery.status == state.SENDING, Delivery.claimed_at < now - STALE_SENDING)))
+            Delivery.status == state.SENDING,
+            Delivery.claimed_at < now - timedelta(seconds=rt.config.stale_sending_seconds))))
     requeued = 0
     for action_id in active:
         requeued += _enqueue_pending(rt, action_id, state.ALERT)

@@ -19,15 +19,13 @@ from gateway.runtime import Runtime
 
 log = logging.getLogger("worker")
 
-RECONCILE_EVERY_SECONDS = 60
-
-
 def _reconcile_periodically(rt: Runtime, stop: threading.Event) -> None:
     """One reconcile a minute across all workers: whoever takes the Redis lock enqueues it."""
-    while not stop.wait(RECONCILE_EVERY_SECONDS):
+    every = rt.config.reconcile_every_seconds
+    while not stop.wait(every):
         try:
             if rt.redis.set(f"{rt.config.queue_prefix}:reconcile-lock", 1, nx=True,
-                            ex=RECONCILE_EVERY_SECONDS - 5):
+                            px=int(every * 900)):
                 rt.jobs.reconcile()
         except Exception:  # Redis restarting: try again next round
             log.warning("reconcile.enqueue_failed", exc_info=True)

@@ -29,9 +29,10 @@ log = logging.getLogger("worker.sending")
 CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
-def backoff(attempts: int) -> timedelta:
+def backoff(attempts: int, base_seconds: float) -> timedelta:
     # Exponential with jitter, so many workers hitting one 429 don't come back in lockstep.
-    return timedelta(seconds=min(60.0, 2.0 ** attempts) * random.uniform(0.5, 1.0))
+    delay = min(60.0, base_seconds * 2.0 ** (attempts - 1))
+    return timedelta(seconds=delay * random.uniform(0.5, 1.0))
 
 
 def request_for(rt: Runtime, delivery: Delivery, action: Action, language: str) -> dict:
@@ -89,7 +90,7 @@ def _refused(rt: Runtime, delivery_id: int, attempts: int, exc: TwilioRestExcept
     temporary = exc.status == 429 or exc.status >= 500
     with rt.transaction() as session:
         if temporary and attempts < rt.config.max_send_attempts:
-            delay = backoff(attempts)
+            delay = backoff(attempts, rt.config.retry_base_seconds)
             deliveries.retry_later(session, delivery_id, delay, code)
             outcome = "retry"
         else:
