@@ -1,0 +1,136 @@
+"""The whole Burgernet loop with real processes on loopback: the Procfile's web and worker,
+the simulator, PostgreSQL or SQLite, Redis. Register -> start -> answers, voicemail and SMS
+-> a participant calls back and leaves a tip -> close -> the outcome reaches exactly the
+reached participants. Then the worker is killed mid-send and nothing is lost or sent twice."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.helpers import free_port, wait_until
+from tests.processes import System, gateway_env, procfile
+
+TIPLINE = "+318000011"
+CENTRE = [4.4931, 52.0575]
+
+
+@pytest.fixture
+def system(runtime, config, tmp_path):
+    ports = {"web": free_port(), "sim": free_port()}
+    lines = procfile()
+    sut = System(gateway_env(config, ports, TIPLINE), tmp_path)
+    sut.run(lines["release"])  # migrations on an up-to-date database: a no-op that must work
+    sut.spawn("simulator", f"burgernet simulator --port {ports['sim']}")
+    sut.spawn("web", lines["web"])
+    sut.spawn("worker", lines["worker"])
+    sut.web = f"http://127.0.0.1:{ports['web']}"
+    sut.sim = f"http://127.0.0.1:{ports['sim']}"
+    sut.wait_http(sut.web + "/health")
+    sut.wait_http(sut.sim + "/sim/health")
+    yield sut
+    sut.stop()
+
+
+class Client:
+    def __init__(self, system: System, token: str):
+        self.system, self.headers = system, {"Authorization": f"Bearer {token}"}
+
+    def api(self, method, path, **kwargs):
+        return requests.request(method, self.system.web + path, headers=self.headers,
+                                timeout=10, **kwargs)
+
+    def sim(self, method, path, **kwargs):
+        response = requests.request(method, self.system.sim + path, timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def records(self, phone):
+        return (self.sim("GET", "/sim/calls", params={"to": phone})["calls"]
+                + self.sim("GET", "/sim/messages", params={"to": phone})["messages"])
+
+    def counts(self, action_id, purpose="alert"):
+        return self.api("GET", f"/api/actions/{action_id}").json()["deliveries"][purpose]
+
+
+def register(client, phone, channel, lat=52.0575, lon=4.4931):
+    response = client.api("POST", "/api/participants", json={
+        "phone": phone, "addresses": [{"label": "home", "lat": lat, "lon": lon, "channel": channel}]})
+    assert response.status_code == 201, response.text
+    return response.json()["phone"]
+
+
+def test_the_whole_loop(system, token):
+    c = Client(system, token)
+    answers = register(c, "06 20000001", "voice")       # last digit 1: a person answers
+    voicemail = register(c, "06 20000006", "voice")     # 6: voicemail
+    busy = register(c, "06 20000008", "voice")          # 8: busy
+    texted = register(c, "06 20000012", "sms")          # delivered
+    lost = register(c, "06 20000013", "sms")            # unreachable, set below
+    register(c, "06 20000021", "voice", lat=52.2)       # 16 km away: not in the area
+    c.sim("PUT", f"/sim/numbers/{lost}", json={"behaviour": "unreachable"})
+
+    draft = c.api("POST", "/api/actions", json={
+        "incident_type": "missing_person", "description": "Jongen van 8, blauwe jas, rode pet",
+        "area": {"type": "Circle", "center": CENTRE, "radius_m": 1500}}).json()
+    assert draft["preview"] == {"voice": 3, "sms": 2, "total": 5}
+    started = c.api("POST", f"/api/actions/{draft['id']}/start")
+    assert started.status_code == 202
+
+    final = {"answered": 1, "voicemail": 1, "busy": 1, "delivered": 1, "undelivered": 1}
+    wait_until(lambda: c.counts(draft["id"]) == final, 60, f"alert counts {final}")
+
+    # The participant who answered calls the tip line back and leaves a message.
+    c.sim("POST", "/sim/inbound/call", json={"from": answers, "to": TIPLINE, "digits": "2",
+                                             "recording_seconds": 7})
+    reply = c.sim("POST", "/sim/inbound/message", json={"from": texted, "to": TIPLINE,
+                                                         "body": "Jongen gezien bij het station"})
+    assert reply["status"] == 200
+    wait_until(lambda: len(c.api("GET", f"/api/actions/{draft['id']}/tips").json()["tips"]) == 2,
+               30, "two tips")
+    tips = c.api("GET", f"/api/actions/{draft['id']}").json()["tips"]
+    assert sorted((t["kind"], t["phone"]) for t in tips) == [("recording", answers), ("sms", texted)]
+
+    closed = c.api("POST", f"/api/actions/{draft['id']}/close",
+                   json={"outcome": "De jongen is gevonden."})
+    assert closed.status_code == 202
+    wait_until(lambda: c.counts(draft["id"], "outcome") == {"answered": 1, "delivered": 1}, 60,
+               "outcome to the two reached participants")
+    outcome_sms = c.sim("GET", "/sim/messages", params={"to": texted})["messages"]
+    assert any(m["body"].startswith("Burgernet: De jongen is gevonden.") for m in outcome_sms)
+    outcome_call = [x for x in c.sim("GET", "/sim/calls", params={"to": answers})["calls"]]
+    assert len(outcome_call) == 2  # the alert and the outcome, nothing more
+    transcript = c.sim("GET", f"/sim/calls/{outcome_call[-1]['sid']}")["transcript"]
+    assert any("De jongen is gevonden." in t.get("text", "") for t in transcript)
+    for phone, expected in [(voicemail, 1), (busy, 1), (lost, 1)]:
+        assert len(c.records(phone)) == expected, phone
+    # Personal data stays out of the logs.
+    for name in ("web", "worker"):
+        assert answers not in system.log(name) and texted not in system.log(name)
+
+
+def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(system, token, runtime):
+    from gateway.seed import demo_participants
+    with runtime.transaction() as db:
+        demo_participants(db, 300)
+    c = Client(system, token)
+    draft = c.api("POST", "/api/actions", json={
+        "incident_type": "robbery", "description": "Twee mannen op een grijze scooter",
+        "area": {"type": "Circle", "center": CENTRE, "radius_m": 5000}}).json()
+    total = draft["preview"]["total"]
+    assert total == 300
+    system.kill("worker")  # the first worker will be killed once sending is under way
+    system.spawn("worker", "burgernet worker")
+    c.api("POST", f"/api/actions/{draft['id']}/start")
+    wait_until(lambda: sum(n for s, n in c.counts(draft["id"]).items() if s != "pending") >= 10,
+               30, "sending to be under way")
+    system.kill("worker")
+    at_kill = c.counts(draft["id"])
+    assert at_kill.get("pending", 0) > 0, at_kill  # the kill really happened mid-send
+    system.spawn("worker", procfile()["worker"])
+    wait_until(lambda: sum(c.counts(draft["id"]).values()) == total
+               and not {"pending", "sending", "queued", "ringing", "in_progress", "sent"}
+               & set(c.counts(draft["id"])), 90, "every delivery final after the restart")
+    phones = [f"+3161000{i:04d}" for i in range(300)]
+    multiple = [p for p in phones if len(c.records(p)) != 1]
+    assert multiple == [], f"{len(multiple)} phones did not get exactly one alert"
