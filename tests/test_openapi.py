@@ -1,0 +1,59 @@
+"""The served OpenAPI document is valid and every response the API gives conforms to it."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from openapi_core.datatypes import RequestParameters
+from openapi_spec_validator import validate
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from tests import factories
+
+
+@pytest.fixture
+def spec(client):
+    document = client.get("/api/openapi.json").json
+    validate(document)  # a valid OpenAPI 3.0 document
+    return OpenAPI.from_dict(document)
+
+
+class SentRequest:
+    """The request side, for finding the operation (the test client consumed its body)."""
+
+    def __init__(self, request):
+        self.host_url = request.host_url.rstrip("/")
+        self.path = request.path
+        self.method = request.method.lower()
+        self.parameters = RequestParameters(query=ImmutableMultiDict(request.args),
+                                            header=Headers(request.headers))
+        self.body = b""
+        self.content_type = "application/json"
+
+
+def conforms(spec, response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    spec.validate_response(SentRequest(response.request), WerkzeugOpenAPIResponse(response))
+    return response.json
+
+
+def test_responses_conform(spec, client, auth, runtime):
+    with runtime.transaction() as db:
+        factories.participant(db, "+31600000001")
+    participant = conforms(spec, client.post("/api/participants", headers=auth, json={
+        "phone": "0612345678", "birth_year": 1980, "addresses": [
+            {"label": "work", "lat": 52.06, "lon": 4.49, "channel": "sms"}]}), 201)
+    conforms(spec, client.get(f"/api/participants/{participant['id']}", headers=auth), 200)
+    conforms(spec, client.post("/api/participants", headers=auth, json={"phone": "1"}), 422)
+    conforms(spec, client.get("/api/participants/99", headers=auth), 404)
+    action = conforms(spec, client.post("/api/actions", headers=auth, json={
+        "incident_type": "robbery", "description": "Twee mannen", "area": factories.circle()}), 201)
+    conforms(spec, client.get(f"/api/actions/{action['id']}", headers=auth), 200)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/start", headers=auth), 202)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/start", headers=auth), 409)
+    conforms(spec, client.get(f"/api/actions/{action['id']}/tips", headers=auth), 200)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/close", headers=auth,
+                               json={"outcome": "Aangehouden"}), 202)
+    conforms(spec, client.get("/api/actions", headers=auth), 200)
+    conforms(spec, client.get("/api/actions"), 401)
