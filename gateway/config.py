@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 # The simulator's credentials; used whenever no real Twilio account is configured.
 SIMULATOR_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -28,7 +28,6 @@ class Config:
     tipline_number: str = "+318000011"
     control_room_number: str = "+31880000000"
     tts_voice: str = "Polly.Lotte"
-    tts_language: str = "nl-NL"
     send_batch_size: int = 50
     max_send_attempts: int = 5
     # After a timeout, wait this long before asking the provider whether the call exists.
@@ -41,7 +40,6 @@ class Config:
     reconcile_every_seconds: float = 60.0
     queue_prefix: str = "burgernet"
     testing: bool = False
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> Config:
@@ -49,7 +47,7 @@ class Config:
         values = {}
         for f in fields(cls):
             raw = environ.get(f.name.upper())
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             if f.type == "bool":
                 values[f.name] = raw.lower() in ("1", "true", "yes")
@@ -69,7 +67,7 @@ class Config:
         """Fail at start-up, with a message that says what to set, rather than at first use."""
         if not self.secret_key and not self.testing:
             raise RuntimeError("SECRET_KEY is not set: set it to a long random string")
-        if not self.uses_simulator and not self.twilio_api_base_url.startswith(("", "https")):
-            raise RuntimeError("TWILIO_API_BASE_URL must be https for a real Twilio account")
+        if not self.uses_simulator and self.twilio_auth_token == SIMULATOR_AUTH_TOKEN:
+            raise RuntimeError("TWILIO_AUTH_TOKEN must be set with a real TWILIO_ACCOUNT_SID")
         if not self.public_base_url.startswith(("http://", "https://")):
             raise RuntimeError("PUBLIC_BASE_URL must be an absolute http(s) URL")
