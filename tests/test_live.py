@@ -199,7 +199,10 @@ def test_reconcile_finds_work_that_redis_lost(live, runtime):
     add_people(runtime, {"+31610000131": "voice", "+31610000132": "sms"})
     action_id = live.start_action()
     jobs.start_action(action_id)
-    runtime.redis.flushdb()  # what a Redis restart without persistence does to the queues
+    # What a Redis restart without persistence does to our queues (only ours: tests share DB 15).
+    for key in runtime.redis.scan_iter(f"rq:*{runtime.config.queue_prefix}*"):
+        runtime.redis.delete(key)
+    assert all(q.count == 0 for q in runtime.jobs.ordered())
     assert {d.status for d in live.deliveries().values()} == {"pending"}
     assert jobs.reconcile()["requeued"] == 2
     alerts = live.settle()
