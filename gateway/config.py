@@ -29,6 +29,8 @@ class Config:
     control_room_number: str = "+31880000000"
     tts_voice: str = "Polly.Lotte"
     send_batch_size: int = 50
+    # Provider requests in flight per worker (threads); more workers multiply it.
+    send_concurrency: int = 8
     max_send_attempts: int = 5
     # After a timeout, wait this long before asking the provider whether the call exists.
     verify_after_seconds: float = 30.0

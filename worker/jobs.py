@@ -35,12 +35,7 @@ def start_action(action_id: int) -> None:
 
 
 def send_batch(delivery_ids: list[int]) -> dict[str, int]:
-    rt = runtime.current()
-    tally: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        outcome = sending.send_one(rt, delivery_id)
-        tally[outcome] = tally.get(outcome, 0) + 1
-    return tally
+    return dict(sending.send_batch(runtime.current(), delivery_ids))
 
 
 def close_action(action_id: int) -> None:

@@ -72,20 +72,30 @@ def pending_ids(session: Session, action_id: int, purpose: str,
     return list(session.scalars(query.order_by(Delivery.id)))
 
 
-def claim(session: Session, delivery_id: int) -> Delivery | None:
-    """PENDING -> SENDING, atomically: of two workers holding the same id only one gets it.
-    Alerts of an action that is no longer active are not claimed (closing cancels them)."""
+def claim(session: Session, delivery_ids: list[int]) -> list[Delivery]:
+    """PENDING -> SENDING, atomically: of two workers holding the same ids each delivery goes
+    to one of them. Alerts of an action that is no longer active are not claimed."""
+    if not delivery_ids:
+        return []
     active_or_outcome = (Delivery.purpose != state.ALERT) | (
         select(Action.status).where(Action.id == Delivery.action_id).scalar_subquery() == ACTIVE)
     now = utcnow()
-    result = session.execute(
+    claimed = session.scalars(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == state.PENDING, active_or_outcome)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == state.PENDING, active_or_outcome)
         .values(status=state.SENDING, attempts=Delivery.attempts + 1, claimed_at=now,
                 updated_at=now)
-        .returning(Delivery.id)
-    ).first()
-    return session.get(Delivery, delivery_id, populate_existing=True) if result else None
+        .returning(Delivery),
+        execution_options={"populate_existing": True},
+    ).all()
+    return sorted(claimed, key=lambda d: d.id)
+
+
+def cancel_claimed(session: Session, delivery_id: int) -> None:
+    """A claimed alert whose action closed before its turn came: never sent."""
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == state.SENDING)
+        .values(status=state.CANCELLED, updated_at=utcnow()))
 
 
 def accepted(session: Session, delivery_id: int, sid: str) -> None:
