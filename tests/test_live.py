@@ -10,7 +10,7 @@ from gateway.config import Config
 from simulator.app import create_app as create_simulator
 from simulator.settings import Settings
 from tests import factories
-from tests.helpers import ServerThread, free_port
+from tests.helpers import ServerThread, free_port, run_jobs
 from tests.live import Live
 
 TIPLINE = "+318000011"
@@ -207,3 +207,25 @@ def test_reconcile_finds_work_that_redis_lost(live, runtime):
     assert jobs.reconcile()["requeued"] == 2
     alerts = live.settle()
     assert {d.status for d in alerts.values()} == {"answered", "delivered"}
+
+
+def test_close_during_a_batch_cancels_what_was_not_yet_sent(live, runtime, monkeypatch):
+    """The close lands after a worker claimed a batch but before it sent it: nothing goes out."""
+    from gateway.dispatch import deliveries
+    from gateway.models import Action
+    from worker import jobs, sending
+    add_people(runtime, {"+31610000141": "sms", "+31610000142": "voice"})
+    action_id = live.start_action()
+    claim = deliveries.claim
+
+    def claim_then_close(db, ids):
+        claimed = claim(db, ids)
+        db.get(Action, action_id).status = "closed"  # commits with the claim, before any send
+        return claimed
+
+    monkeypatch.setattr(deliveries, "claim", claim_then_close)
+    monkeypatch.setattr(sending, "ACTION_CHECK_SECONDS", 0)
+    jobs.start_action(action_id)
+    run_jobs(runtime)
+    assert {d.status for d in live.deliveries().values()} == {"cancelled"}
+    assert live.sim_records("+31610000141") == [] and live.sim_records("+31610000142") == []
