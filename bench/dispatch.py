@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from gateway import areas  # noqa: E402
 from gateway.auth import create_operator  # noqa: E402
 from gateway.config import Config  # noqa: E402
+from gateway.devserver import wait_until_up  # noqa: E402
 from gateway.dispatch import selection  # noqa: E402
 from gateway.migrate import upgrade  # noqa: E402
 from gateway.models import Address, Delivery, Participant, utcnow  # noqa: E402
@@ -89,16 +90,6 @@ def radius_for(total: int, wanted: int) -> float:
 def spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(args, env=env, cwd=ROOT, stdout=open(log, "wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_http(url: str) -> None:
-    for _ in range(300):
-        try:
-            if requests.get(url, timeout=1).ok:
-                return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 def raw_rate(config: Config, count: int, threads: int) -> float:
@@ -166,8 +157,8 @@ def main() -> None:
     procs += [spawn([py, "-m", "gateway.cli", "worker"], env, logs / f"worker{i}.log")
               for i in range(args.workers)]
     try:
-        wait_http(config.public_base_url + "/health")
-        wait_http(config.twilio_api_base_url + "/sim/health")
+        wait_until_up(config.public_base_url + "/health")
+        wait_until_up(config.twilio_api_base_url + "/sim/health")
         raw = raw_rate(config, total, args.workers * config.send_concurrency)
         requests.get(config.twilio_api_base_url + "/sim/wait", params={"idle": 1, "timeout": 120})
         requests.post(config.twilio_api_base_url + "/sim/reset")

@@ -86,7 +86,8 @@ def _demo_operator(env: dict[str, str], seed_count: int) -> str:
     return token
 
 
-def _wait_until_up(url: str, seconds: float = 30) -> None:
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    """Poll a health URL until it answers 2xx; used by the runner, the tests and the benchmark."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -122,7 +123,7 @@ def run_all(seed_count: int = 300) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    _wait_until_up(f"http://127.0.0.1:{WEB_PORT}/health")
+    wait_until_up(f"http://127.0.0.1:{WEB_PORT}/health")
     print(f"""
 Burgernet gateway is running.
   console:   http://127.0.0.1:{WEB_PORT}/console   (login: {DEMO_USER} / {DEMO_PASSWORD})

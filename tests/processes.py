@@ -8,10 +8,9 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
+from gateway.devserver import wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -55,15 +54,10 @@ class System:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
     def wait_http(self, url: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url, timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{url} did not come up; logs in {self.logs}")
+        try:
+            wait_until_up(url, timeout)
+        except SystemExit as exc:
+            raise AssertionError(f"{exc}; logs in {self.logs}") from None
 
 
 def gateway_env(config, ports: dict, tipline: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,33 +11,16 @@ import pytest
 import requests
 from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from simulator.app import create_app
 from simulator.client import make_client
 from simulator.settings import Settings
+from tests.helpers import ServerThread, free_port
 
 AUTH_TOKEN = "test-auth-token"
 ACCOUNT_SID = "AC" + "ab" * 16
 GATEWAY_NUMBER = "+3197010000000"  # the gateway's own number (incoming)
 CALLER_ID = "+3197010000001"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServerThread:
-    def __init__(self, app: Flask, port: int) -> None:
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 Handler = str | tuple[int, str] | Callable[[dict[str, str]], Any]
