@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from callflows.texts import LANGUAGES
 from gateway.api import bp
@@ -68,14 +69,18 @@ def create_participant():
         raise ApiError(422, "birth_year", "participants must be 16 or older")
     addresses = _addresses(data)
     runtime = current_app.extensions["burgernet"]
-    with runtime.transaction() as db:
-        if db.scalar(select(Participant.id).where(Participant.phone == phone)):
-            raise ApiError(409, "phone", "a participant with this number already exists")
-        participant = Participant(phone=phone, language=language, birth_year=birth_year,
-                                  verified_at=utcnow(), addresses=addresses)
-        db.add(participant)
-        db.flush()
-        body = serialise(participant)
+    duplicate = ApiError(409, "phone", "a participant with this number already exists")
+    try:
+        with runtime.transaction() as db:
+            if db.scalar(select(Participant.id).where(Participant.phone == phone)):
+                raise duplicate
+            participant = Participant(phone=phone, language=language, birth_year=birth_year,
+                                      verified_at=utcnow(), addresses=addresses)
+            db.add(participant)
+            db.flush()
+            body = serialise(participant)
+    except IntegrityError:  # the same number registered concurrently: the unique index decided
+        raise duplicate from None
     return jsonify(body), 201
 
 
