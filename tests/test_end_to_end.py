@@ -67,17 +67,19 @@ def test_the_whole_loop(system, token):
     busy = register(c, "06 20000008", "voice")          # 8: busy
     texted = register(c, "06 20000012", "sms")          # delivered
     lost = register(c, "06 20000013", "sms")            # unreachable, set below
+    limited = register(c, "06 20000032", "sms")         # 429 once: retried by the scheduler
     register(c, "06 20000021", "voice", lat=52.2)       # 16 km away: not in the area
     c.sim("PUT", f"/sim/numbers/{lost}", json={"behaviour": "unreachable"})
+    c.sim("PUT", f"/sim/numbers/{limited}", json={"behaviour": "rate-limit", "times": 1})
 
     draft = c.api("POST", "/api/actions", json={
         "incident_type": "missing_person", "description": "Jongen van 8, blauwe jas, rode pet",
         "area": {"type": "Circle", "center": CENTRE, "radius_m": 1500}}).json()
-    assert draft["preview"] == {"voice": 3, "sms": 2, "total": 5}
+    assert draft["preview"] == {"voice": 3, "sms": 3, "total": 6}
     started = c.api("POST", f"/api/actions/{draft['id']}/start")
     assert started.status_code == 202
 
-    final = {"answered": 1, "voicemail": 1, "busy": 1, "delivered": 1, "undelivered": 1}
+    final = {"answered": 1, "voicemail": 1, "busy": 1, "delivered": 2, "undelivered": 1}
     wait_until(lambda: c.counts(draft["id"]) == final, 60, f"alert counts {final}")
 
     # The participant who answered calls the tip line back and leaves a message.
@@ -94,15 +96,15 @@ def test_the_whole_loop(system, token):
     closed = c.api("POST", f"/api/actions/{draft['id']}/close",
                    json={"outcome": "De jongen is gevonden."})
     assert closed.status_code == 202
-    wait_until(lambda: c.counts(draft["id"], "outcome") == {"answered": 1, "delivered": 1}, 60,
-               "outcome to the two reached participants")
+    wait_until(lambda: c.counts(draft["id"], "outcome") == {"answered": 1, "delivered": 2}, 60,
+               "outcome to the three reached participants")
     outcome_sms = c.sim("GET", "/sim/messages", params={"to": texted})["messages"]
     assert any(m["body"].startswith("Burgernet: De jongen is gevonden.") for m in outcome_sms)
     outcome_call = [x for x in c.sim("GET", "/sim/calls", params={"to": answers})["calls"]]
     assert len(outcome_call) == 2  # the alert and the outcome, nothing more
     transcript = c.sim("GET", f"/sim/calls/{outcome_call[-1]['sid']}")["transcript"]
     assert any("De jongen is gevonden." in t.get("text", "") for t in transcript)
-    for phone, expected in [(voicemail, 1), (busy, 1), (lost, 1)]:
+    for phone, expected in [(voicemail, 1), (busy, 1), (lost, 1), (limited, 2)]:
         assert len(c.records(phone)) == expected, phone
     # Personal data stays out of the logs.
     for name in ("web", "worker"):
