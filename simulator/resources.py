@@ -97,8 +97,8 @@ def recording_media_url(public_url: str, recording: Recording) -> str:
     return f"{public_url}{account_path(recording.account_sid)}/Recordings/{recording.sid}"
 
 
-def recording_json(recording: Recording, public_url: str) -> dict[str, Any]:
-    base = f"{account_path(recording.account_sid)}/Recordings/{recording.sid}"
+def _recording_fields(recording: Recording) -> dict[str, Any]:
+    """What Twilio's recording and call_recording shapes have in common."""
     return {
         "account_sid": recording.account_sid,
         "api_version": API_VERSION,
@@ -110,13 +110,20 @@ def recording_json(recording: Recording, public_url: str) -> dict[str, Any]:
         "duration": str(recording.duration),
         "encryption_details": None,
         "error_code": None,
-        "media_url": recording_media_url(public_url, recording),
         "price": None,
         "price_unit": "USD",
         "sid": recording.sid,
         "source": recording.source,
         "start_time": rfc2822(recording.start_time),
         "status": recording.status,
+    }
+
+
+def recording_json(recording: Recording, public_url: str) -> dict[str, Any]:
+    base = f"{account_path(recording.account_sid)}/Recordings/{recording.sid}"
+    return {
+        **_recording_fields(recording),
+        "media_url": recording_media_url(public_url, recording),
         "subresource_uris": {
             "add_on_results": f"{base}/AddOnResults.json",
             "transcriptions": f"{base}/Transcriptions.json",
@@ -129,22 +136,7 @@ def call_recording_json(recording: Recording) -> dict[str, Any]:
     """The shape of an item in Calls/{CallSid}/Recordings.json (Twilio's call_recording)."""
     path = f"{account_path(recording.account_sid)}/Calls/{recording.call_sid}"
     return {
-        "account_sid": recording.account_sid,
-        "api_version": API_VERSION,
-        "call_sid": recording.call_sid,
-        "channels": recording.channels,
-        "conference_sid": None,
-        "date_created": rfc2822(recording.date_created),
-        "date_updated": rfc2822(recording.date_created),
-        "duration": str(recording.duration),
-        "encryption_details": None,
-        "error_code": None,
-        "price": None,
-        "price_unit": "USD",
-        "sid": recording.sid,
-        "source": recording.source,
-        "start_time": rfc2822(recording.start_time),
-        "status": recording.status,
+        **_recording_fields(recording),
         "track": "both",
         "uri": f"{path}/Recordings/{recording.sid}.json",
     }
