@@ -8,12 +8,13 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from flask import current_app, g, request, session
+from flask import g, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import ApiError
 from gateway.models import Operator
+from gateway.runtime import of_app
 
 _hasher = PasswordHasher()
 
@@ -58,7 +59,7 @@ def _operator_from_request(db: Session) -> Operator | None:
 def operator_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        runtime = current_app.extensions["burgernet"]
+        runtime = of_app()
         with runtime.sessions() as db:
             operator = _operator_from_request(db)
         if operator is None:

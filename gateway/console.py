@@ -3,18 +3,15 @@ close. Server-rendered and small; the map and live updates come with ROADMAP 4."
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from gateway.auth import check_password
 from gateway.dispatch import deliveries
 from gateway.models import Action, Tip
+from gateway.runtime import of_app
 
 bp = Blueprint("console", __name__)
-
-
-def _runtime():
-    return current_app.extensions["burgernet"]
 
 
 @bp.get("/")
@@ -26,7 +23,7 @@ def home():
 def login():
     error = None
     if request.method == "POST":
-        with _runtime().sessions() as db:
+        with of_app().sessions() as db:
             operator = check_password(db, request.form.get("username", ""),
                                       request.form.get("password", ""))
         if operator:
@@ -47,7 +44,7 @@ def logout():
 def actions():
     if not session.get("operator_id"):
         return redirect(url_for("console.login"))
-    with _runtime().sessions() as db:
+    with of_app().sessions() as db:
         rows = list(db.scalars(select(Action).order_by(Action.id.desc()).limit(50)))
         counts = {a.id: deliveries.counts(db, a.id) for a in rows}
         tips = {a.id: list(db.scalars(select(Tip).where(Tip.action_id == a.id)))

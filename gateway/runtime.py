@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from flask import current_app
 from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +39,11 @@ class Runtime:
 
     def transaction(self):
         return db.transaction(self.sessions)
+
+
+def of_app() -> Runtime:
+    """The runtime of the Flask app handling the current request."""
+    return current_app.extensions["burgernet"]
 
 
 _current: Runtime | None = None

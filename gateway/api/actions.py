@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from sqlalchemy import select
 
 from gateway import areas
@@ -13,16 +13,13 @@ from gateway.dispatch import deliveries, selection
 from gateway.errors import ApiError
 from gateway.models import Action, AuditEvent, Tip, utcnow
 from gateway.models.action import ACTIVE, CLOSED, DRAFT, INCIDENT_TYPES
+from gateway.runtime import of_app
 
 MAX_DESCRIPTION = 600
 MAX_OUTCOME = 300
 # Above this many recipients the start request must say {"confirm": true}: sending to tens of
 # thousands of people by a slip of the mouse must be hard.
 CONFIRM_ABOVE = 1000
-
-
-def _runtime():
-    return current_app.extensions["burgernet"]
 
 
 def serialise(action: Action) -> dict:
@@ -71,7 +68,7 @@ def create_action():
     incident_type = choice(data, "incident_type", INCIDENT_TYPES)
     description = text(data, "description", MAX_DESCRIPTION)
     area = _parse_area(data)
-    with _runtime().transaction() as db:
+    with of_app().transaction() as db:
         action = Action(incident_type=incident_type, description=description, area=area.geojson,
                         status=DRAFT, created_by=g.operator.id)
         db.add(action)
@@ -84,7 +81,7 @@ def create_action():
 @bp.get("/actions")
 @operator_required
 def list_actions():
-    with _runtime().sessions() as db:
+    with of_app().sessions() as db:
         actions = db.scalars(select(Action).order_by(Action.id.desc()).limit(100))
         return jsonify(actions=[serialise(a) for a in actions])
 
@@ -92,7 +89,7 @@ def list_actions():
 @bp.get("/actions/<int:action_id>")
 @operator_required
 def get_action(action_id: int):
-    with _runtime().sessions() as db:
+    with of_app().sessions() as db:
         action = _load(db, action_id)
         body = serialise(action)
         if action.status == DRAFT:
@@ -106,7 +103,7 @@ def get_action(action_id: int):
 @bp.get("/actions/<int:action_id>/tips")
 @operator_required
 def list_tips(action_id: int):
-    with _runtime().sessions() as db:
+    with of_app().sessions() as db:
         _load(db, action_id)
         tips = db.scalars(select(Tip).where(Tip.action_id == action_id).order_by(Tip.id))
         return jsonify(tips=[serialise_tip(t) for t in tips])
@@ -117,7 +114,7 @@ def list_tips(action_id: int):
 def start_action(action_id: int):
     data = request.get_json(silent=True) or {}
     confirm = data.get("confirm") is True
-    with _runtime().transaction() as db:
+    with of_app().transaction() as db:
         action = _load(db, action_id, lock=True)
         if action.status != DRAFT:
             raise ApiError(409, "status", f"only a draft can be started; this one is {action.status}")
@@ -128,7 +125,7 @@ def start_action(action_id: int):
         action.status, action.started_at = ACTIVE, utcnow()
         _audit(db, action, "action.started", expected_recipients=preview["total"])
         body = serialise(action)
-    _runtime().jobs.start_action(action_id)  # after the commit: the job must find it active
+    of_app().jobs.start_action(action_id)  # after the commit: the job must find it active
     return jsonify(body), 202
 
 
@@ -137,7 +134,7 @@ def start_action(action_id: int):
 def close_action(action_id: int):
     data = json_body()
     outcome = text(data, "outcome", MAX_OUTCOME)
-    with _runtime().transaction() as db:
+    with of_app().transaction() as db:
         action = _load(db, action_id, lock=True)
         if action.status == CLOSED:
             raise ApiError(409, "status", "this action is already closed")
@@ -146,5 +143,5 @@ def close_action(action_id: int):
         _audit(db, action, "action.closed", outcome=outcome)
         body = serialise(action)
     if was_active:
-        _runtime().jobs.close_action(action_id)
+        of_app().jobs.close_action(action_id)
     return jsonify(body), 202

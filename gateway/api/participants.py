@@ -3,7 +3,7 @@ self-service registration with SMS code verification is a later step (ROADMAP 1)
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +15,7 @@ from gateway.errors import ApiError
 from gateway.models import Address, Participant, utcnow
 from gateway.models.participant import CHANNELS, LABELS
 from gateway.phones import InvalidPhone, normalise
+from gateway.runtime import of_app
 
 MAX_ADDRESSES = 5
 
@@ -68,7 +69,7 @@ def create_participant():
     if birth_year is not None and not 1900 <= birth_year <= utcnow().year - 16:
         raise ApiError(422, "birth_year", "participants must be 16 or older")
     addresses = _addresses(data)
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     duplicate = ApiError(409, "phone", "a participant with this number already exists")
     try:
         with runtime.transaction() as db:
@@ -87,7 +88,7 @@ def create_participant():
 @bp.get("/participants/<int:participant_id>")
 @operator_required
 def get_participant(participant_id: int):
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     with runtime.sessions() as db:
         participant = db.get(Participant, participant_id)
         if participant is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy import update
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -14,6 +14,7 @@ from gateway import tips
 from gateway.models import Participant
 from gateway.models import tip as tip_kinds
 from gateway.phones import mask
+from gateway.runtime import of_app
 from gateway.webhooks import bp
 
 log = logging.getLogger("gateway.webhooks")
@@ -21,7 +22,7 @@ log = logging.getLogger("gateway.webhooks")
 
 @bp.post("/sms/inbound")
 def sms_inbound():
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     sender, body = request.form.get("From", ""), request.form.get("Body", "")
     keyword = flow.keyword(body)
     with runtime.transaction() as db:

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, request
+from flask import abort, request
 from twilio.request_validator import RequestValidator
 
+from gateway.runtime import of_app
 from gateway.webhooks import bp
 
 log = logging.getLogger("gateway.webhooks")
 
 
 def public_url() -> str:
-    base = current_app.extensions["burgernet"].config.public_base_url.rstrip("/")
+    base = of_app().config.public_base_url.rstrip("/")
     query = request.query_string.decode()
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
 @bp.before_request
 def check_signature():
-    config = current_app.extensions["burgernet"].config
+    config = of_app().config
     validator = RequestValidator(config.twilio_auth_token)
     signature = request.headers.get("X-Twilio-Signature", "")
     if not validator.validate(public_url(), request.form, signature):

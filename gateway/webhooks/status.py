@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+from flask import request
 
 from gateway.dispatch import deliveries
 from gateway.dispatch import status as provider_status
 from gateway.models import Action, Delivery
 from gateway.models import delivery as state
 from gateway.models.action import CLOSED
+from gateway.runtime import of_app
 from gateway.webhooks import bp
 
 log = logging.getLogger("gateway.webhooks")
@@ -20,7 +21,7 @@ log = logging.getLogger("gateway.webhooks")
 def _apply(delivery_id: int, new_status: str | None, sid: str | None, **extra) -> str:
     if new_status is None:
         return ("", 204)
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     follow_up = False
     with runtime.transaction() as db:
         delivery = db.get(Delivery, delivery_id)

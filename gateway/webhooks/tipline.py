@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 
 from callflows import tipline as flow
 from gateway import tips
 from gateway.models import tip as tip_kinds
+from gateway.runtime import of_app
 from gateway.webhooks import bp
 from gateway.webhooks.voice import twiml
 
@@ -22,7 +23,7 @@ def _action_param() -> int | None:
 
 
 def _urls(action_id: int | None, language: str) -> flow.Urls:
-    base = current_app.extensions["burgernet"].config.public_base_url.rstrip("/")
+    base = of_app().config.public_base_url.rstrip("/")
     params = {"action": action_id or "none", "lang": language}
     return flow.Urls(
         menu=base + url_for("twilio.tipline_menu", **params),
@@ -31,13 +32,17 @@ def _urls(action_id: int | None, language: str) -> flow.Urls:
     )
 
 
+def _seconds(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
 def _language() -> str:
     return request.args.get("lang") if request.args.get("lang") in ("nl", "en") else "nl"
 
 
 @bp.post("/voice/tipline")
 def tipline_incoming():
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     caller = request.form.get("From")
     with runtime.sessions() as db:
         action_id = tips.action_for_caller(db, caller)
@@ -48,7 +53,7 @@ def tipline_incoming():
 
 @bp.post("/voice/tipline/menu")
 def tipline_menu():
-    config = current_app.extensions["burgernet"].config
+    config = of_app().config
     language = _language()
     return twiml(flow.menu(request.form.get("Digits", ""), _urls(_action_param(), language),
                            config.control_room_number, request.form.get("From", ""), language,
@@ -57,28 +62,26 @@ def tipline_menu():
 
 @bp.post("/voice/tipline/dialed")
 def tipline_dialed():
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     status, language = request.form.get("DialCallStatus", ""), _language()
     if status == "completed":
-        duration = request.form.get("DialCallDuration", "")
         with runtime.transaction() as db:
             tips.save(db, action_id=_action_param(), kind=tip_kinds.CALL,
                       phone=request.form.get("From"), provider_sid=request.form["CallSid"],
                       body="Put through to the control room",
-                      duration_s=int(duration) if duration.isdigit() else None)
+                      duration_s=_seconds(request.form.get("DialCallDuration", "")))
     return twiml(flow.dialed(status, _urls(_action_param(), language), language,
                              runtime.config.tts_voice))
 
 
 @bp.post("/voice/tipline/recorded")
 def tipline_recorded():
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     form, language = request.form, _language()
-    duration = form.get("RecordingDuration", "")
     if form.get("RecordingSid"):
         with runtime.transaction() as db:
             tips.save(db, action_id=_action_param(), kind=tip_kinds.RECORDING,
                       phone=form.get("From"), provider_sid=form["RecordingSid"],
                       recording_url=form.get("RecordingUrl"),
-                      duration_s=int(duration) if duration.isdigit() else None)
+                      duration_s=_seconds(form.get("RecordingDuration", "")))
     return twiml(flow.recorded(language, runtime.config.tts_voice))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response
 
 from callflows import voice as flow
 from gateway.models import Action, Delivery, Participant
 from gateway.models import delivery as state
 from gateway.phones import spoken, tipline_display
+from gateway.runtime import of_app
 from gateway.webhooks import bp
 
 
@@ -17,7 +18,7 @@ def twiml(response) -> Response:
 
 @bp.post("/voice/message/<int:delivery_id>")
 def outbound_message(delivery_id: int):
-    runtime = current_app.extensions["burgernet"]
+    runtime = of_app()
     config = runtime.config
     with runtime.sessions() as db:
         delivery = db.get(Delivery, delivery_id)
