@@ -15,8 +15,8 @@ TIPLINE = "+318000011"
 CENTRE = [4.4931, 52.0575]
 
 
-@pytest.fixture
-def system(runtime, config, tmp_path):
+def start_system(config, tmp_path) -> System:
+    """The Procfile's release, web and worker lines plus the simulator, on free ports."""
     ports = {"web": free_port(), "sim": free_port()}
     lines = procfile()
     sut = System(gateway_env(config, ports, TIPLINE), tmp_path)
@@ -24,10 +24,19 @@ def system(runtime, config, tmp_path):
     sut.spawn("simulator", f"burgernet simulator --port {ports['sim']}")
     sut.spawn("web", lines["web"])
     sut.spawn("worker", lines["worker"])
-    sut.web = f"http://127.0.0.1:{ports['web']}"
-    sut.sim = f"http://127.0.0.1:{ports['sim']}"
-    sut.wait_http(sut.web + "/health")
-    sut.wait_http(sut.sim + "/sim/health")
+    sut.web, sut.sim = f"http://127.0.0.1:{ports['web']}", f"http://127.0.0.1:{ports['sim']}"
+    try:
+        sut.wait_http(sut.web + "/health")
+        sut.wait_http(sut.sim + "/sim/health")
+    except AssertionError:
+        sut.stop()
+        raise
+    return sut
+
+
+@pytest.fixture
+def system(runtime, config, tmp_path):
+    sut = start_system(config, tmp_path)
     yield sut
     sut.stop()
 
@@ -173,16 +182,8 @@ def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, 
     from gateway.seed import demo_participants
     with runtime.transaction() as db:
         demo_participants(db, 300)
-    ports = {"web": free_port(), "sim": free_port()}
-    sut = System(gateway_env(replace(config, redis_url=private_redis["url"]), ports, TIPLINE),
-                 tmp_path)
-    sut.spawn("simulator", f"burgernet simulator --port {ports['sim']}")
-    sut.spawn("web", procfile()["web"])
-    sut.spawn("worker", procfile()["worker"])
-    sut.web, sut.sim = f"http://127.0.0.1:{ports['web']}", f"http://127.0.0.1:{ports['sim']}"
+    sut = start_system(replace(config, redis_url=private_redis["url"]), tmp_path)
     try:
-        sut.wait_http(sut.web + "/health")
-        sut.wait_http(sut.sim + "/sim/health")
         c = Client(sut, token)
         draft = c.api("POST", "/api/actions", json={
             "incident_type": "violent_crime", "description": "Man met capuchon, zwarte broek",

@@ -3,6 +3,8 @@ provider's faults injected: 429, timeouts, replayed and reordered callbacks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from gateway import create_app
@@ -22,14 +24,10 @@ def ports():
 
 
 @pytest.fixture
-def config(database_url, ports) -> Config:
-    import uuid
-
-    from tests.conftest import REDIS_URL
-    return Config(
-        testing=True, database_url=database_url, redis_url=REDIS_URL,
-        queue_prefix=f"test-{uuid.uuid4().hex[:8]}", secret_key="test-secret",
-        public_base_url=f"http://127.0.0.1:{ports['gateway']}",
+def config(config, ports) -> Config:
+    """The suite's config, pointed at real loopback servers, with short fault timings."""
+    return replace(
+        config, public_base_url=f"http://127.0.0.1:{ports['gateway']}",
         twilio_api_base_url=f"http://127.0.0.1:{ports['sim']}",
         twilio_timeout_seconds=0.5, verify_after_seconds=2.0, retry_base_seconds=0.05,
     )
