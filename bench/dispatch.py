@@ -41,7 +41,7 @@ from gateway.dispatch import selection  # noqa: E402
 from gateway.migrate import upgrade  # noqa: E402
 from gateway.models import Address, Delivery, Participant, utcnow  # noqa: E402
 from gateway.models import delivery as state  # noqa: E402
-from gateway.provider import make_client  # noqa: E402
+from gateway.provider.client import make_client  # noqa: E402
 from gateway.runtime import Runtime  # noqa: E402
 
 CENTRE = (4.4931, 52.0575)
@@ -159,7 +159,7 @@ def main() -> None:
     try:
         wait_until_up(config.public_base_url + "/health")
         wait_until_up(config.twilio_api_base_url + "/sim/health")
-        raw = raw_rate(config, total, args.workers * config.send_concurrency)
+        raw = raw_rate(config, total, args.workers * config.max_provider_concurrency)
         requests.get(config.twilio_api_base_url + "/sim/wait", params={"idle": 1, "timeout": 120})
         requests.post(config.twilio_api_base_url + "/sim/reset")
 

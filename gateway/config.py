@@ -25,17 +25,34 @@ class Config:
     twilio_timeout_seconds: float = 10.0
     voice_from_number: str = "+31790000001"
     sms_from: str = "+31790000001"
+    whatsapp_from: str = "whatsapp:+31790000001"
+    # A WhatsApp message to someone who has not written to us in 24 hours must be an approved
+    # template (Twilio error 63016 otherwise). Set the Content SID of a template whose one
+    # variable {{1}} is the whole text; empty sends free-form text (fine inside the 24 hours).
+    whatsapp_content_sid: str = ""
     tipline_number: str = "+318000011"
     control_room_number: str = "+31880000000"
     tts_voice: str = "Polly.Lotte"
     send_batch_size: int = 50
-    # Provider requests in flight per worker (threads); more workers multiply it.
-    send_concurrency: int = 8
+    # Provider requests in flight per worker (threads); more workers multiply it. The rate
+    # limits below hold across all workers whatever this is.
+    max_provider_concurrency: int = 8
+    # The provider's contracted rates, shared by every worker through Redis. Twilio's default is
+    # 1 call per second per account; SMS is paced per segment.
+    calls_per_second: float = 1.0
+    sms_segments_per_second: float = 10.0
+    whatsapp_per_second: float = 10.0
+    # Every claim of a delivery counts as an attempt, whatever ended it (429, timeout, redial).
     max_send_attempts: int = 5
     # After a timeout, wait this long before asking the provider whether the call exists.
     verify_after_seconds: float = 30.0
     # First retry delay after a 429/5xx; doubles per attempt, capped at a minute.
     retry_base_seconds: float = 2.0
+    # Busy and unanswered alert calls are dialled again after these delays (seconds, comma
+    # separated; empty for never), while the action is active.
+    call_retry_delays_seconds: str = "120,300"
+    # Longer SMS texts are refused when drafting: each segment costs money and pacing time.
+    max_sms_segments: int = 3
     # A delivery claimed longer ago than this lost its worker: verify it with the provider.
     stale_sending_seconds: float = 120.0
     # How often some worker sweeps the database for work Redis lost.
@@ -62,6 +79,10 @@ class Config:
         return replace(cls(**values), **overrides)
 
     @property
+    def call_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in self.call_retry_delays_seconds.split(",") if v.strip())
+
+    @property
     def uses_simulator(self) -> bool:
         return self.twilio_account_sid == SIMULATOR_ACCOUNT_SID
 
@@ -73,3 +94,12 @@ class Config:
             raise RuntimeError("TWILIO_AUTH_TOKEN must be set with a real TWILIO_ACCOUNT_SID")
         if not self.public_base_url.startswith(("http://", "https://")):
             raise RuntimeError("PUBLIC_BASE_URL must be an absolute http(s) URL")
+        try:
+            delays = self.call_retry_delays
+        except ValueError:
+            delays = (-1.0,)
+        if any(d < 0 for d in delays):
+            raise RuntimeError("CALL_RETRY_DELAYS_SECONDS must be seconds, e.g. 120,300 (or empty)")
+        for name in ("calls_per_second", "sms_segments_per_second", "whatsapp_per_second"):
+            if getattr(self, name) <= 0:
+                raise RuntimeError(f"{name.upper()} must be a positive number")

@@ -7,9 +7,9 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from sqlalchemy import select
 
 from gateway.auth import check_password
-from gateway.dispatch import deliveries
 from gateway.models import Action, Tip
 from gateway.runtime import of_app
+from gateway.service import actions as service
 
 bp = Blueprint("console", __name__)
 
@@ -46,7 +46,9 @@ def actions():
         return redirect(url_for("console.login"))
     with of_app().sessions() as db:
         rows = list(db.scalars(select(Action).order_by(Action.id.desc()).limit(50)))
-        counts = {a.id: deliveries.counts(db, a.id) for a in rows}
-        tips = {a.id: list(db.scalars(select(Tip).where(Tip.action_id == a.id)))
-                for a in rows if a.status != "draft"}
+        ids = [a.id for a in rows]
+        counts = service.overview(db, ids)  # one query for all fifty, not one each
+        tips: dict[int, list[Tip]] = {}
+        for tip in db.scalars(select(Tip).where(Tip.action_id.in_(ids)).order_by(Tip.id)):
+            tips.setdefault(tip.action_id, []).append(tip)
     return render_template("actions.html", actions=rows, counts=counts, tips=tips)

@@ -60,6 +60,14 @@ def _environment(keep_alive: list) -> dict[str, str]:
         env["SIM_INCOMING"] = json.dumps({tipline: {
             "voice_url": f"{base}/twilio/voice/tipline", "sms_url": f"{base}/twilio/sms/inbound"}})
         env.setdefault("SIM_PUBLIC_URL", f"http://127.0.0.1:{SIM_PORT}")
+        # The simulated network is ours: pace it like a raised Twilio account, not the default
+        # 1 call/s, so the demo's 300 people are reached in seconds.
+        env.setdefault("CALLS_PER_SECOND", "20")
+        # Incoming WhatsApp messages reach the same webhook as SMS.
+        sender = env.get("WHATSAPP_FROM", "whatsapp:+31790000001").removeprefix("whatsapp:")
+        incoming = json.loads(env["SIM_INCOMING"])
+        incoming[sender] = {"sms_url": f"{base}/twilio/sms/inbound"}
+        env["SIM_INCOMING"] = json.dumps(incoming)
     return env
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 DEFAULT_REGION = "NL"
@@ -9,6 +11,10 @@ MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 }
+
+
+WHATSAPP_PREFIX = "whatsapp:"
+E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 class InvalidPhone(ValueError):
@@ -50,3 +56,17 @@ def tipline_display(number: str) -> str:
     if number.startswith("+31800"):
         return "0800-" + number[6:]
     return number
+
+
+def parse_address(raw: str | None) -> tuple[str, str | None]:
+    """A provider address as it arrives on a webhook, read into (channel, E.164 or None):
+    'whatsapp:+31612345678' -> ('whatsapp', '+31612345678'), '+31612345678' -> ('sms', ...).
+    The one place the `whatsapp:` prefix is taken off; anything that is not a valid number
+    (an alphanumeric sender, junk) gives None rather than reaching a database column."""
+    raw = (raw or "").strip()
+    channel = "sms"
+    if raw.lower().startswith(WHATSAPP_PREFIX):
+        channel, raw = "whatsapp", raw[len(WHATSAPP_PREFIX):]
+    # The provider sends E.164; we check its shape only, because a number it connected is real
+    # even where our copy of the numbering plan is older.
+    return channel, raw if E164.fullmatch(raw) else None

@@ -1,5 +1,6 @@
-"""Everything a process talks to, made once from the configuration: database, Redis, queues and
-the Twilio client. The web app keeps one in app.extensions; a worker installs one at start."""
+"""Everything a process talks to, made once from the configuration: database, Redis, queues, the
+provider gateway and the callback URLs. The web app keeps one in app.extensions; a worker installs
+one at start. Tests swap the twilio client at this one point (`_client`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.rest import Client
 
-from gateway import db, provider
+from gateway import channels, db
 from gateway.config import Config
+from gateway.provider.client import make_client
+from gateway.provider.gateway import ProviderGateway
+from gateway.provider.pacing import RateLimiter
 from gateway.queues import Jobs
+from gateway.urls import CallbackUrls
 
 
 @dataclass
@@ -34,8 +39,18 @@ class Runtime:
                    Jobs(redis, config.queue_prefix))
 
     @cached_property
-    def provider(self) -> Client:
-        return self._client or provider.make_client(self.config)
+    def client(self) -> Client:
+        return self._client or make_client(self.config)
+
+    @cached_property
+    def provider(self) -> ProviderGateway:
+        rates = {c.bucket: c.rate(self.config) for c in channels.REGISTRY.values()}
+        limiter = RateLimiter(self.redis, self.config.queue_prefix)
+        return ProviderGateway(self.client, limiter, rates, self.config.max_provider_concurrency)
+
+    @cached_property
+    def urls(self) -> CallbackUrls:
+        return CallbackUrls(self.config.public_base_url)
 
     def transaction(self):
         return db.transaction(self.sessions)

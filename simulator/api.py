@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from simulator import calls, media, messages, phone
+from simulator import amd, calls, media, messages, phone, whatsapp
 from simulator.logs import log, mask
 from simulator.resources import (
     account_path,
@@ -33,9 +33,12 @@ bp = Blueprint("twilio_api", __name__, url_prefix="/2010-04-01/Accounts/<account
 CALL_CREATE_PARAMS = {
     "To", "From", "Url", "Method", "Twiml", "ApplicationSid", "FallbackUrl", "FallbackMethod",
     "StatusCallback", "StatusCallbackEvent", "StatusCallbackMethod", "MachineDetection", "Timeout",
+    "AsyncAmd", "AsyncAmdStatusCallback", "AsyncAmdStatusCallbackMethod", "MachineDetectionTimeout",
 }  # fmt: skip
 CALL_UPDATE_PARAMS = {"Status", "Url", "Method", "Twiml", "StatusCallback", "StatusCallbackMethod"}
-MESSAGE_CREATE_PARAMS = {"To", "From", "MessagingServiceSid", "Body", "StatusCallback"}
+MESSAGE_CREATE_PARAMS = {
+    "To", "From", "MessagingServiceSid", "Body", "StatusCallback", "ContentSid", "ContentVariables",
+}  # fmt: skip
 MESSAGE_UPDATE_PARAMS = {"Body", "Status"}
 CALL_LIST_FILTERS = ("To", "From", "Status", "ParentCallSid")
 MESSAGE_LIST_FILTERS = ("To", "From")
@@ -149,6 +152,9 @@ def create_call():
     # Twilio takes the events as repeated fields; some clients join them with spaces.
     events = [e for value in form.getlist("StatusCallbackEvent") for e in value.split()]
     events = [e for e in events if e in CALL_EVENTS] or ["completed"]
+    detection = amd.options(form)
+    if isinstance(detection, Response):
+        return detection
     behaviour = phone.take_for_create(rt().store, to)
     refused = _behaviour_error(behaviour, to, sms=False)
     if refused is not None:
@@ -167,9 +173,9 @@ def create_call():
         status_callback=form.get("StatusCallback"),
         status_callback_events=events,
         status_callback_method=form.get("StatusCallbackMethod", "POST").upper(),
-        machine_detection=form.get("MachineDetection"),
         timeout=max(1, min(timeout, 600)),
         behaviour=behaviour,
+        **detection,
     )
     rt().store.add_call(call)
     body = call_json(call)  # rendered before the engine can move it past "queued"
@@ -258,19 +264,29 @@ def create_message():
     to = form.get("To", "").strip()
     from_ = form.get("From", "").strip() or None
     service = form.get("MessagingServiceSid", "").strip() or None
-    body = form.get("Body")
-    if not phone.is_e164(to):
+    number = whatsapp.bare(to)  # the phone behind a whatsapp: address
+    if not phone.is_e164(number):
         return error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
     if not from_ and not service:
         return error(400, 21603, "A 'From' phone number is required.")
+    refused = whatsapp.check_addresses(to, from_)
+    if refused is not None:
+        return refused
+    content = whatsapp.render_content(form.get("ContentSid"), form.get("ContentVariables"))
+    if isinstance(content, Response):
+        return content
+    body = content or form.get("Body")
     if not body:
         return error(400, 21602, "Message body is required.")
-    if len(body) > MAX_BODY:
+    if content is None and len(body) > MAX_BODY:
         return error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
-    behaviour = phone.take_for_create(rt().store, to)
+    behaviour = phone.take_for_create(rt().store, number)
     refused = _behaviour_error(behaviour, to, sms=True)
     if refused is not None:
         return refused
+    # Only a template may open a WhatsApp conversation; the check is made now, the failure
+    # comes later (asynchronously), as on Twilio.
+    free_form = whatsapp.is_whatsapp(to) and content is None
     message = Message(
         sid=new_sid("SM"),
         account_sid=g.account_sid,
@@ -282,13 +298,14 @@ def create_message():
         status="queued" if from_ else "accepted",
         messaging_service_sid=service,
         status_callback=form.get("StatusCallback"),
-        num_segments=messages.num_segments(body),
+        num_segments=messages.num_segments(body, to),
+        outside_window=free_form and not whatsapp.window_open(rt().store, to),
         behaviour=behaviour,
     )
     rt().store.add_message(message)
     rendered = message_json(message)
     messages.start_delivery(rt(), message)
-    log("sms_created", message_sid=message.sid, to=mask(to), segments=message.num_segments)
+    log("message_created", message_sid=message.sid, to=mask(to), segments=message.num_segments)
     return jsonify(rendered), 201
 
 

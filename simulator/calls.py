@@ -13,6 +13,7 @@ import uuid
 from email.utils import format_datetime
 from typing import Any
 
+from simulator import amd
 from simulator.logs import log, mask
 from simulator.resources import API_VERSION
 from simulator.runtime import Runtime
@@ -33,10 +34,11 @@ def start_inbound(rt: Runtime, call: Call) -> None:
 
 
 def wait(rt: Runtime, call: Call, seconds: float) -> bool:
-    """Sleep `seconds` of simulated time; False as soon as the API asked to end the call."""
+    """Sleep `seconds` of simulated time; False as soon as the API asked to end or redirect the
+    call (a live-call update interrupts whatever is playing, as on Twilio)."""
     deadline = time.monotonic() + seconds * rt.store.speed
     while True:
-        if call.cancel_requested or call.hangup_requested:
+        if call.cancel_requested or call.hangup_requested or call.redirect_to:
             return False
         left = deadline - time.monotonic()
         if left <= 0:
@@ -68,7 +70,7 @@ def run_outbound(rt: Runtime, call: Call) -> None:
     if not wait(rt, call, RING_SECONDS):
         return finish(rt, call, progress, "canceled")
 
-    answer(rt, call, progress, machine=behaviour == "voicemail")
+    answer(rt, call, progress)
     converse(rt, call, progress)
     finish(rt, call, progress, "completed")
 
@@ -105,15 +107,10 @@ def set_status(rt: Runtime, call: Call, status: str) -> None:
             call.date_updated = now()
 
 
-def answer(rt: Runtime, call: Call, progress: Progress, machine: bool = False) -> None:
+def answer(rt: Runtime, call: Call, progress: Progress) -> None:
     with rt.store.lock:
-        if call.machine_detection:
-            if not machine:
-                call.answered_by = "human"
-            elif call.machine_detection.lower() == "detectmessageend":
-                call.answered_by = "machine_end_beep"
-            else:
-                call.answered_by = "machine_start"
+        if call.machine_detection and call.direction == "outbound-api":
+            amd.plan(call)
         call.start_time = now()
     set_status(rt, call, "in-progress")
     progress.emit("answered", "in-progress")
@@ -205,6 +202,7 @@ class Progress:
                 token=token,
             )
             entry: dict[str, Any] = {
+                "kind": "status",
                 "url": self.call.status_callback,
                 "status": params["CallStatus"],
                 "sequence": int(params["SequenceNumber"]),

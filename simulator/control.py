@@ -5,14 +5,15 @@ JSON in and out, no authentication: it is a test tool that must only listen on t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from simulator import calls, messages, phone
+from simulator import calls, messages, phone, whatsapp
 from simulator.resources import call_json, message_json
 from simulator.runtime import Runtime
-from simulator.state import Call, new_sid
+from simulator.state import Call, new_sid, now
 
 bp = Blueprint("control", __name__, url_prefix="/sim")
 
@@ -181,20 +182,56 @@ def inbound_message():
     if data is None:
         return bad("body must be a JSON object")
     sender, to, text = data.get("from"), data.get("to"), data.get("body")
-    if not phone.is_e164(sender):
-        return bad("from must be an E.164 number")
+    if not isinstance(sender, str) or not phone.is_e164(whatsapp.bare(sender)):
+        return bad("from must be an E.164 number or whatsapp:+E164")
     if not isinstance(text, str):
         return bad("body must be a string")
-    sms_url = _incoming(to, "sms_url") if isinstance(to, str) else None
+    if not isinstance(to, str) or whatsapp.is_whatsapp(to) != whatsapp.is_whatsapp(sender):
+        return bad("from and to must both be whatsapp: addresses, or both phone numbers")
+    profile_name = data.get("profile_name")
+    if profile_name is not None and not isinstance(profile_name, str):
+        return bad("profile_name must be a string")
+    # The gateway's number is configured once, bare; Twilio sends its WhatsApp traffic there too.
+    sms_url = _incoming(whatsapp.bare(to), "sms_url")
     if not sms_url:
         return bad("to must be an incoming number with an sms_url (PUT /sim/incoming/<number>)")
     store = rt().store
     store.begin_work()
     try:
-        result = messages.receive(rt(), sender, to, text, sms_url)
+        result = messages.receive(rt(), sender, to, text, sms_url, profile_name)
     finally:
         store.end_work()
     return jsonify(result)
+
+
+@bp.get("/whatsapp/<address>")
+def get_whatsapp(address: str):
+    return jsonify(whatsapp.session_view(rt().store, address))
+
+
+@bp.put("/whatsapp/<address>")
+def put_whatsapp(address: str):
+    """Open the 24-hour window as if the number had written `hours_ago` hours ago (default 0);
+    25 makes a window that has just closed."""
+    if not phone.is_e164(whatsapp.bare(address)):
+        return bad("number must be E.164 (optionally with whatsapp: in front)")
+    data = body()
+    if data is None:
+        return bad("body must be a JSON object")
+    hours = data.get("hours_ago", 0)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+        return bad("hours_ago must be a number >= 0")
+    unknown = set(data) - {"hours_ago"}
+    if unknown:
+        return bad(f"unknown field(s): {', '.join(sorted(unknown))}")
+    whatsapp.record_inbound(rt().store, address, now() - timedelta(hours=hours))
+    return jsonify(whatsapp.session_view(rt().store, address))
+
+
+@bp.delete("/whatsapp/<address>")
+def delete_whatsapp(address: str):
+    whatsapp.clear(rt().store, address)
+    return jsonify(whatsapp.session_view(rt().store, address))
 
 
 # -- inspection ----------------------------------------------------------------------------------

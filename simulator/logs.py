@@ -9,9 +9,13 @@ logger = logging.getLogger("simulator")
 
 
 def mask(number: str | None) -> str:
-    """'+31612345678' -> '+316****5678': enough to tell numbers apart, not enough to call one."""
+    """'+31612345678' -> '+316****5678': enough to tell numbers apart, not enough to call one.
+    A channel prefix stays readable: 'whatsapp:+316****5678'."""
     if not number:
         return "-"
+    channel, sep, rest = number.rpartition(":")
+    if sep:
+        return channel + sep + mask(rest)
     if len(number) <= 8:
         return "*" * max(len(number) - 4, 0) + number[-4:]
     return number[:4] + "*" * (len(number) - 8) + number[-4:]

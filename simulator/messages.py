@@ -1,4 +1,5 @@
-"""SMS: segment counting, outbound delivery with status callbacks, inbound webhooks."""
+"""SMS and WhatsApp messages: segment counting, outbound delivery with status callbacks,
+inbound webhooks."""
 
 from __future__ import annotations
 
@@ -8,48 +9,24 @@ import uuid
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from callflows.segments import measure
+from simulator import whatsapp
 from simulator.logs import log, mask
 from simulator.resources import API_VERSION
 from simulator.runtime import Runtime
 from simulator.state import Message, new_sid, now
 
-# GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = set("^{}\\[~]|€\f")
-
 SENT_SECONDS = 0.5
 DELIVERED_SECONDS = 1.0
+READ_SECONDS = 2.0  # WhatsApp only: the recipient opens the message
 CALLBACK_RETRIES = 2
 UNDELIVERED = (30003, "Unreachable destination handset")
 
 
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
-
-
-def num_segments(text: str) -> int:
-    """Segments as the network counts them: GSM-7 160/153 septets, else UCS-2 70/67 units.
-
-    Parts are cut greedily without splitting an escape sequence or a surrogate pair, which is
-    why a 306-septet text with braces can need three parts instead of two.
-    """
-    if is_gsm7(text):
-        units = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
-        single, multi = 160, 153
-    else:
-        units = [len(ch.encode("utf-16-le")) // 2 for ch in text]
-        single, multi = 70, 67
-    if sum(units) <= single:
-        return 1
-    parts, used = 1, 0
-    for size in units:
-        if used + size > multi:
-            parts, used = parts + 1, 0
-        used += size
-    return parts
+def num_segments(text: str, to: str = "") -> int:
+    """Parts billed for a text: the gateway's own counter (GSM 03.38), so both always agree.
+    WhatsApp (`to` is a whatsapp: address) has no parts: one message is one message."""
+    return 1 if whatsapp.is_whatsapp(to) else measure(text).count
 
 
 def start_delivery(rt: Runtime, message: Message) -> None:
@@ -57,19 +34,30 @@ def start_delivery(rt: Runtime, message: Message) -> None:
 
 
 def deliver(rt: Runtime, message: Message) -> None:
-    """queued -> sent -> delivered, or undelivered 30003 for an unreachable handset."""
+    """queued -> sent -> delivered (WhatsApp: -> read), or undelivered 30003 for an
+    unreachable handset. A free-form WhatsApp message outside the 24-hour window is accepted
+    but then fails with 63016, as on Twilio."""
     behaviour = message.behaviour.behaviour
     held: list[dict[str, str]] = []
     rt.pool.sleep(SENT_SECONDS)
-    update(rt, message, "sent")
-    notify(rt, message, held)
-    rt.pool.sleep(DELIVERED_SECONDS)
-    if behaviour == "unreachable":
-        message.error_code, message.error_message = UNDELIVERED
-        update(rt, message, "undelivered")
+    if message.outside_window:
+        message.error_code, message.error_message = whatsapp.OUTSIDE_WINDOW
+        update(rt, message, "failed")
+        notify(rt, message, held)
     else:
-        update(rt, message, "delivered")
-    notify(rt, message, held)
+        update(rt, message, "sent")
+        notify(rt, message, held)
+        rt.pool.sleep(DELIVERED_SECONDS)
+        if behaviour == "unreachable":
+            message.error_code, message.error_message = UNDELIVERED
+            update(rt, message, "undelivered")
+        else:
+            update(rt, message, "delivered")
+        notify(rt, message, held)
+        if message.status == "delivered" and whatsapp.is_whatsapp(message.to):
+            rt.pool.sleep(READ_SECONDS)
+            update(rt, message, "read")
+            notify(rt, message, held)
     if held:
         shuffled = held[:]
         random.shuffle(shuffled)
@@ -139,8 +127,11 @@ def post(rt: Runtime, message: Message, params: dict[str, str]) -> None:
             )
 
 
-def receive(rt: Runtime, sender: str, to: str, body: str, sms_url: str) -> dict[str, Any]:
-    """An SMS from a participant to one of the gateway's numbers; returns what the gateway said."""
+def receive(
+    rt: Runtime, sender: str, to: str, body: str, sms_url: str, profile_name: str | None = None
+) -> dict[str, Any]:
+    """A message from a participant to one of the gateway's numbers; returns what the gateway
+    said. A WhatsApp message (whatsapp: addresses) also opens the sender's 24-hour window."""
     message = rt.store.add_message(
         Message(
             sid=new_sid("SM"),
@@ -150,7 +141,7 @@ def receive(rt: Runtime, sender: str, to: str, body: str, sms_url: str) -> dict[
             body=body,
             direction="inbound",
             status="received",
-            num_segments=num_segments(body),
+            num_segments=num_segments(body, to),
         )
     )
     params = {
@@ -166,7 +157,16 @@ def receive(rt: Runtime, sender: str, to: str, body: str, sms_url: str) -> dict[
         "NumMedia": "0",
         "NumSegments": str(message.num_segments),
     }
-    log("inbound_sms", message_sid=message.sid, sender=mask(sender), to=mask(to))
+    if whatsapp.is_whatsapp(sender):
+        whatsapp.record_inbound(rt.store, sender)
+        params.update(
+            ProfileName=profile_name or "",
+            WaId=whatsapp.wa_id(sender),
+            MessageType="text",
+            ReferralNumMedia="0",
+        )
+    channel = "whatsapp" if whatsapp.is_whatsapp(sender) else "sms"
+    log("inbound_message", message_sid=message.sid, channel=channel, sender=mask(sender))
     result = rt.webhooks.send(sms_url, params, "POST")
     message.callbacks.append(
         {"url": sms_url, "status": "received", "http_status": result.status, "params": params}
@@ -183,7 +183,7 @@ def receive(rt: Runtime, sender: str, to: str, body: str, sms_url: str) -> dict[
                 body=text,
                 direction="outbound-reply",
                 status="delivered",
-                num_segments=num_segments(text),
+                num_segments=num_segments(text, sender),
                 date_sent=now(),
             )
         )

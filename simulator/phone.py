@@ -30,6 +30,18 @@ BEHAVIOURS = (
     "unsubscribed",
 )
 
+# AnsweredBy values Twilio's AMD can return; the `amd` option forces one of them, e.g. to
+# simulate a person mistaken for a machine. It changes the verdict, not who is on the line.
+AMD_VERDICTS = (
+    "human",
+    "machine_start",
+    "machine_end_beep",
+    "machine_end_silence",
+    "machine_end_other",
+    "fax",
+    "unknown",
+)
+
 _BY_LAST_DIGIT = {"6": "voicemail", "7": "no-answer", "8": "busy"}
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -45,6 +57,8 @@ class Behaviour:
     recording_seconds: int | None = None
     # Simulated seconds after answering at which the person hangs up.
     hangup_after: float | None = None
+    # Forced answering-machine-detection verdict; None = what detection would really say.
+    amd: str | None = None
     source: str = "default"
 
     def gather_digits(self, index: int) -> str:
@@ -91,12 +105,16 @@ def parse_override(data: Any) -> Behaviour:
     hangup_after = data.get("hangup_after")
     if hangup_after is not None and (not isinstance(hangup_after, int | float) or hangup_after < 0):
         raise ValueError("hangup_after must be a non-negative number of seconds")
+    amd = data.get("amd")
+    if amd is not None and amd not in AMD_VERDICTS:
+        raise ValueError(f"amd must be one of {', '.join(AMD_VERDICTS)}")
     return Behaviour(
         behaviour=behaviour,
         digits=digits,
         times=times,
         recording_seconds=recording_seconds,
         hangup_after=hangup_after,
+        amd=amd,
         source="override",
     )
 

@@ -42,6 +42,13 @@ class Call:
     status_callback_events: list[str] = field(default_factory=lambda: ["completed"])
     status_callback_method: str = "POST"
     machine_detection: str | None = None
+    # Asynchronous AMD: TwiML runs at once, the verdict is posted to async_amd_callback.
+    async_amd: bool = False
+    async_amd_callback: str | None = None
+    async_amd_method: str = "POST"
+    machine_detection_timeout: int = 30
+    # The verdict still to be reached: (AnsweredBy, simulated seconds after answer); see amd.py.
+    amd_pending: tuple[str, float] | None = None
     timeout: int = 60
     parent_call_sid: str | None = None
     status: str = "queued"
@@ -59,7 +66,8 @@ class Call:
     fetches: int = 0
     digits: list[str] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)
-    callbacks: list[dict[str, Any]] = field(default_factory=list)  # status callbacks
+    # Webhooks the call made besides TwiML requests; "kind": status, amd or recording.
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)  # TwiML/action requests
     # Set by the REST API (update) and honoured by the engine between verbs.
     cancel_requested: bool = False
@@ -83,6 +91,8 @@ class Message:
     messaging_service_sid: str | None = None
     status_callback: str | None = None
     num_segments: int = 1
+    # A free-form WhatsApp message created outside the 24-hour window: it fails with 63016.
+    outside_window: bool = False
     error_code: int | None = None
     error_message: str | None = None
     date_created: datetime = field(default_factory=now)
@@ -117,6 +127,8 @@ class Store:
         self.messages: dict[str, Message] = {}
         self.recordings: dict[str, Recording] = {}
         self.overrides: dict[str, Any] = {}
+        # Bare number -> when it last sent us a WhatsApp message (opens the 24-hour window).
+        self.whatsapp_inbound: dict[str, datetime] = {}
         self.incoming: dict[str, dict[str, str]] = {k: dict(v) for k, v in incoming.items()}
         self.config: dict[str, Any] = dict(DEFAULT_CONFIG, speed=speed)
         self._busy = 0
@@ -151,12 +163,14 @@ class Store:
             return list(self.recordings.values())
 
     def reset(self) -> None:
-        """Forget traffic and overrides; keep incoming numbers and speed (they are setup)."""
+        """Forget traffic, overrides and WhatsApp windows; keep incoming numbers and speed
+        (they are setup)."""
         with self.lock:
             self.calls.clear()
             self.messages.clear()
             self.recordings.clear()
             self.overrides.clear()
+            self.whatsapp_inbound.clear()
             self.config.update(DEFAULT_CONFIG)
 
     @property

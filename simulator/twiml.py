@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from simulator import calls, phone
+from simulator import amd, calls, phone
 from simulator.logs import log, mask
 from simulator.resources import recording_media_url
 from simulator.state import Call, Recording, new_sid, now
@@ -48,11 +48,16 @@ class Conversation:
         self.behaviour: phone.Behaviour = call.behaviour
         self.gathers = 0
         self.final_status: str | None = None
+        self.document_url: str | None = None  # of the document being executed
 
     # -- the main loop ---------------------------------------------------------------------
     def run(self) -> str | None:
         """Follow TwiML until it ends; returns a final status other than completed, if any."""
         call = self.call
+        if call.amd_pending and not call.async_amd:
+            # Synchronous AMD: the callee hears silence until the verdict, then TwiML starts.
+            if not self.spend(call.amd_pending[1]) or self.callee_hung_up():
+                return self.final_status
         if call.twiml:
             doc = self.parse(call.twiml, None, "Twiml")
         else:
@@ -62,6 +67,7 @@ class Conversation:
         return self.final_status
 
     def execute(self, doc: Document) -> Document | None:
+        self.document_url = doc.url
         for element in doc.root:
             redirect = self.interrupted()
             if redirect is END:
@@ -76,7 +82,9 @@ class Conversation:
                 continue
             outcome = handler(element, doc)
             if outcome is END:
-                return None
+                # Cut short by a live-call redirect: the rest of this document is dropped.
+                redirect = self.interrupted() if self.call.redirect_to else END
+                return None if redirect is END else redirect
             if isinstance(outcome, Document):
                 return outcome
             if self.callee_hung_up():
@@ -91,6 +99,9 @@ class Conversation:
         if call.redirect_to:
             url, method, twiml = call.redirect_to
             call.redirect_to = None
+            self.note(
+                {"event": "redirect", "url": url, "twiml": bool(twiml), "at": self.clock()}
+            )
             if twiml:
                 return self.parse(twiml, None, "Twiml") or END
             return self.fetch(url, method, {}) or END
@@ -173,10 +184,37 @@ class Conversation:
     def note(self, entry: dict[str, Any]) -> None:
         self.call.transcript.append(entry)
 
-    def spend(self, seconds: float) -> bool:
-        """Let simulated time pass on the line; False if the API ended the call meanwhile."""
+    def clock(self) -> float:
+        return round(self.call.talk_seconds, 3)
+
+    def spend(self, seconds: float, entry: dict[str, Any] | None = None) -> bool:
+        """Let simulated time pass on the line; False if the API ended or redirected the call
+        meanwhile. `entry` is the transcript entry of what is playing, to mark when the AMD
+        verdict lands inside it or a redirect cuts it off."""
+        call = self.call
+        pending = call.amd_pending
+        if pending and call.talk_seconds + seconds >= pending[1]:
+            before = max(0.0, pending[1] - call.talk_seconds)
+            if not self.pass_time(before, entry):
+                return False
+            if entry is not None and 0 < before < seconds:
+                entry["verdict_during"] = True  # partly heard before the verdict, partly after
+            amd.conclude(self.rt, call, self.document_url)
+            if call.redirect_to or call.hangup_requested or call.cancel_requested:
+                return self.cut(entry, before < seconds)
+            seconds -= before
+        return self.pass_time(seconds, entry)
+
+    def pass_time(self, seconds: float, entry: dict[str, Any] | None) -> bool:
         self.call.talk_seconds += seconds
-        return calls.wait(self.rt, self.call, seconds)
+        if calls.wait(self.rt, self.call, seconds):
+            return True
+        return self.cut(entry, seconds > 0)
+
+    def cut(self, entry: dict[str, Any] | None, midway: bool) -> bool:
+        if entry is not None and midway and self.call.redirect_to:
+            entry["interrupted"] = True
+        return False
 
     def action_url(self, element: ET.Element, doc: Document) -> str | None:
         action = element.get("action")
@@ -200,7 +238,7 @@ class Conversation:
         self.note(entry)
         # loop="0" means "until hang-up" on Twilio; we count it as one pass.
         seconds = max(1.0, len(text.split()) * SECONDS_PER_WORD) * max(loop, 1)
-        return None if self.spend(seconds) else END
+        return None if self.spend(seconds, entry) else END
 
     def verb_Play(self, element: ET.Element, doc: Document, gather: bool = False) -> Any:
         loop = int(number_attr(element, "loop", 1))
@@ -210,7 +248,7 @@ class Conversation:
         if gather:
             entry["in_gather"] = True
         self.note(entry)
-        return None if self.spend(PLAY_SECONDS * max(loop, 1)) else END
+        return None if self.spend(PLAY_SECONDS * max(loop, 1), entry) else END
 
     def verb_Pause(self, element: ET.Element, doc: Document, gather: bool = False) -> Any:
         length = number_attr(element, "length", 1)
@@ -218,7 +256,7 @@ class Conversation:
         if gather:
             entry["in_gather"] = True
         self.note(entry)
-        return None if self.spend(length) else END
+        return None if self.spend(length, entry) else END
 
     def verb_Gather(self, element: ET.Element, doc: Document) -> Any:
         for child in element:
@@ -311,6 +349,7 @@ class Conversation:
             result = self.rt.webhooks.send(callback_url, params, method, calls.CALLBACK_RETRIES)
             self.call.callbacks.append(
                 {
+                    "kind": "recording",
                     "url": callback_url,
                     "status": "recording-completed",
                     "http_status": result.status,

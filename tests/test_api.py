@@ -74,7 +74,12 @@ def test_draft_previews_reach_per_channel(client, auth, runtime):
         "area": factories.circle(2000)})
     assert response.status_code == 201
     assert response.json["status"] == "draft"
-    assert response.json["preview"] == {"voice": 1, "sms": 1, "total": 2}
+    preview = response.json["preview"]
+    assert {k: preview[k] for k in ("voice", "sms", "whatsapp", "total")} == {
+        "voice": 1, "sms": 1, "whatsapp": 0, "total": 2}
+    assert preview["sms_text"].startswith("Burgernet inbraak: Man, rode jas, op fiets.")
+    assert (preview["sms_encoding"], preview["sms_segments"]) == ("GSM-7", 1)
+    assert "Man, rode jas, op fiets." in preview["voice_text"]
 
 
 def test_polygon_area(client, auth, runtime):
@@ -107,7 +112,7 @@ def test_bad_area_is_422(client, auth, runtime, area, message):
 def create_action(client, auth, radius=2000):
     return client.post("/api/actions", headers=auth, json={
         "incident_type": "missing_person", "description": "Jongen, 8 jaar, blauwe jas",
-        "area": factories.circle(radius)}).json
+        "area": factories.circle(radius), "consent": True}).json
 
 
 def test_start_is_202_and_fan_out_creates_one_delivery_per_phone(client, auth, runtime):
@@ -122,8 +127,8 @@ def test_start_is_202_and_fan_out_creates_one_delivery_per_phone(client, auth, r
     assert response.json["status"] == "active"
 
     from worker import jobs
-    jobs.start_action(action["id"])
-    jobs.start_action(action["id"])  # a job delivered twice adds nothing
+    jobs.fan_out(action["id"])
+    jobs.fan_out(action["id"])  # a job delivered twice adds nothing
     with runtime.sessions() as db:
         rows = db.execute(select(Delivery.phone, Delivery.channel, Delivery.status)
                           .order_by(Delivery.phone)).all()
@@ -141,7 +146,7 @@ def test_start_twice_is_409(client, auth):
 
 
 def test_large_action_needs_confirmation(client, auth, runtime, monkeypatch):
-    monkeypatch.setattr("gateway.api.actions.CONFIRM_ABOVE", 1)
+    monkeypatch.setattr("gateway.service.actions.CONFIRM_ABOVE", 1)
     with runtime.transaction() as db:
         factories.participant(db, "+31600000001")
         factories.participant(db, "+31600000002")
@@ -165,13 +170,13 @@ def test_close_cancels_pending_sends(client, auth, runtime):
     action = create_action(client, auth)
     client.post(f"/api/actions/{action['id']}/start", headers=auth)
     from worker import jobs
-    jobs.start_action(action["id"])  # deliveries exist, not yet sent
+    jobs.fan_out(action["id"])  # deliveries exist, not yet sent
     closed = client.post(f"/api/actions/{action['id']}/close", headers=auth,
                          json={"outcome": "De jongen is gevonden."})
     assert closed.status_code == 202
     run_jobs(runtime)  # the queued send batch finds the action closed and sends nothing
     overview = client.get(f"/api/actions/{action['id']}", headers=auth).json
-    assert overview["deliveries"] == {"alert": {"cancelled": 1}, "outcome": {}}
+    assert overview["deliveries"] == {"alert": {"cancelled": 1}, "update": {}, "outcome": {}}
 
 
 def test_unknown_action_is_404(client, auth):

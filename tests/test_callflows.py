@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from callflows import sms, tipline, voice
+from callflows import segments, sms, tipline, voice
 
 URLS = tipline.Urls(menu="https://gw/menu", dialed="https://gw/dialed", recorded="https://gw/rec")
 
@@ -17,29 +17,52 @@ def parse(response) -> ET.Element:
     return root
 
 
-def test_alert_says_message_twice_in_dutch_then_tipline():
+def test_alert_speaks_at_once_with_keys_then_tipline():
     root = parse(voice.alert("hit_and_run", "Witte bestelbus, kenteken begint met VX",
-                             "0 8 0 0, 0 0 1 1", "nl", "Polly.Ruben"))
-    verbs = [e.tag for e in root]
-    assert verbs == ["Say", "Pause", "Say", "Say", "Hangup"]
-    first, second, tip = (e for e in root if e.tag == "Say")
-    assert first.text == second.text
-    assert "doorrijden na een aanrijding" in first.text
-    assert first.text.endswith("Witte bestelbus, kenteken begint met VX.")
-    assert first.get("voice") == "Polly.Ruben" and first.get("language") == "nl-NL"
-    assert "0 8 0 0, 0 0 1 1" in tip.text
+                             "0 8 0 0, 0 0 1 1", "nl", "Polly.Ruben", "https://gw/keys/7"))
+    assert [e.tag for e in root] == ["Gather", "Say", "Hangup"]
+    gather = root.find("Gather")
+    assert gather.get("action") == "https://gw/keys/7" and gather.get("numDigits") == "1"
+    message, keys = (e for e in gather if e.tag == "Say")
+    assert "bestuurder is doorgereden" in message.text
+    assert "Witte bestelbus, kenteken begint met VX." in message.text
+    assert message.text.endswith("Onderneem zelf niets.")  # never ask people to intervene
+    assert "Toets 1" in keys.text and "Toets 2" in keys.text
+    assert message.get("voice") == "Polly.Ruben" and message.get("language") == "nl-NL"
+    assert "0 8 0 0, 0 0 1 1" in root.find("Say").text
 
 
 def test_alert_in_english_for_participants_who_chose_it():
-    root = parse(voice.alert("burglary", "Man in red coat", "0 8 0 0", "en", "Polly.Amy"))
-    assert root.find("Say").get("language") == "en-GB"
-    assert "burglary" in root.find("Say").text
+    root = parse(voice.alert("burglary", "Man in red coat", "0 8 0 0", "en", "Polly.Amy", "u"))
+    said = root.find("Gather").find("Say")
+    assert said.get("language") == "en-GB" and "burglary" in said.text
 
 
-def test_outcome_call():
-    root = parse(voice.outcome("De jongen is gevonden", "nl", "Polly.Lotte"))
-    assert "De jongen is gevonden." in root.find("Say").text
-    assert root[-1].tag == "Hangup"
+@pytest.mark.parametrize("incident", ["burglary", "robbery", "hit_and_run", "violent_crime",
+                                      "missing_person", "other"])
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_incident_type_has_calm_texts_in_every_language(incident, language):
+    """Each template names the incident, carries the description and the tip line, and (but
+    for a missing person) tells people not to intervene."""
+    description = "Vrouw, 30 jaar, groene jas"
+    text = sms.alert(incident, description, "0800-0011", language)
+    spoken = voice.alert_text(incident, description, language)
+    short = voice.voicemail_text(incident, description, "0 8 0 0", language)
+    for words in (text, spoken, short):
+        assert "Vrouw, 30 jaar, groene jas." in words
+    assert "0800-0011" in text and short.endswith("0 8 0 0.")
+    warn = {"nl": "niet zelf in", "en": "Do not intervene"}[language]
+    assert (warn in text) == (incident != "missing_person")
+    assert "!" not in text + spoken  # calm: no exclamations
+    assert segments.measure(text).count == 1
+
+
+def test_outcome_and_update_carry_the_operators_words_exactly():
+    words = "De jongen is gevonden  -- hij is ongedeerd"
+    assert words in voice.outcome_text(words, "nl")
+    assert words in sms.outcome(words, "nl") and words in sms.update(words, "en")
+    root = parse(voice.spoken(voice.outcome_text(words, "nl"), "nl", "Polly.Lotte"))
+    assert words in root.find("Say").text and root[-1].tag == "Hangup"
 
 
 def test_tipline_welcome_gathers_one_digit_and_falls_through_to_menu():
@@ -78,12 +101,20 @@ def test_no_answer_from_control_room_records_instead():
     ("a" * 307, "GSM-7", 3),
     ("€" * 80, "GSM-7", 1),   # extension characters cost two septets
     ("€" * 81, "GSM-7", 2),
+    ("{" * 76 + "a" * 8, "GSM-7", 1),  # 160 septets: one part
+    ("a" * 152 + "€" + "a" * 152, "GSM-7", 3),  # € may not straddle two parts: 152 | 153 | 1
+    ("a" * 151 + "€" + "a" * 153, "GSM-7", 2),  # here it fits: 153 | 153
+    ("€" * 152, "GSM-7", 2),  # 76 pairs fill 152 of a part's 153 septets
+    ("€" * 153, "GSM-7", 3),  # 306 septets, yet three parts: no pair is split
     ("ë" * 70, "UCS-2", 1),   # ë is not GSM-7: the whole message becomes UCS-2
     ("ë" * 71, "UCS-2", 2),
     ("“quoted”", "UCS-2", 1),
+    ("😀" * 35, "UCS-2", 1),  # 70 UTF-16 units
+    ("a" * 66 + "😀" + "a" * 67, "UCS-2", 3),  # a surrogate pair is never split: 66 | 2+65 | 2
+    ("\x1b", "UCS-2", 1),  # ESC alone is no character of its own
 ])
 def test_sms_segments(body, encoding, parts):
-    result = sms.segments(body)
+    result = segments.measure(body)
     assert (result.encoding, result.count) == (encoding, parts)
 
 
@@ -91,8 +122,8 @@ def test_alert_sms_fits_one_segment_for_a_typical_description():
     body = sms.alert("burglary", "Man, 1.80 m, rode jas, zwarte fiets, richting station",
                      "0800-0011", "nl")
     assert body.startswith("Burgernet inbraak: Man, 1.80 m")
-    assert body.endswith("Bel gratis 0800-0011")
-    assert sms.segments(body).count == 1
+    assert "Bel gratis 0800-0011" in body
+    assert segments.measure(body).count == 1
 
 
 @pytest.mark.parametrize("body, word", [("STOP", "stop"), (" stop\n", "stop"),

@@ -5,6 +5,8 @@ reached participants. Then the worker is killed mid-send and nothing is lost or 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -15,11 +17,11 @@ TIPLINE = "+318000011"
 CENTRE = [4.4931, 52.0575]
 
 
-def start_system(config, tmp_path) -> System:
+def start_system(config, tmp_path, **env) -> System:
     """The Procfile's release, web and worker lines plus the simulator, on free ports."""
     ports = {"web": free_port(), "sim": free_port()}
     lines = procfile()
-    sut = System(gateway_env(config, ports, TIPLINE), tmp_path)
+    sut = System({**gateway_env(config, ports, TIPLINE), **env}, tmp_path)
     sut.run(lines["release"])  # migrations on an up-to-date database: a no-op that must work
     sut.spawn("simulator", f"burgernet simulator --port {ports['sim']}")
     sut.spawn("web", lines["web"])
@@ -35,8 +37,10 @@ def start_system(config, tmp_path) -> System:
 
 
 @pytest.fixture
-def system(runtime, config, tmp_path):
-    sut = start_system(config, tmp_path)
+def system(runtime, config, tmp_path, request):
+    # Tests that count one call per phone switch redials off: a busy phone is dialled again.
+    redials = "" if request.node.get_closest_marker("no_redials") else "1"
+    sut = start_system(config, tmp_path, CALL_RETRY_DELAYS_SECONDS=redials)
     yield sut
     sut.stop()
 
@@ -83,8 +87,9 @@ def test_the_whole_loop(system, token):
 
     draft = c.api("POST", "/api/actions", json={
         "incident_type": "missing_person", "description": "Jongen van 8, blauwe jas, rode pet",
-        "area": {"type": "Circle", "center": CENTRE, "radius_m": 1500}}).json()
-    assert draft["preview"] == {"voice": 3, "sms": 3, "total": 6}
+        "area": {"type": "Circle", "center": CENTRE, "radius_m": 1500}, "consent": True}).json()
+    assert {k: draft["preview"][k] for k in ("voice", "sms", "total")} == {
+        "voice": 3, "sms": 3, "total": 6}
     started = c.api("POST", f"/api/actions/{draft['id']}/start")
     assert started.status_code == 202
 
@@ -105,21 +110,27 @@ def test_the_whole_loop(system, token):
     closed = c.api("POST", f"/api/actions/{draft['id']}/close",
                    json={"outcome": "De jongen is gevonden."})
     assert closed.status_code == 202
-    wait_until(lambda: c.counts(draft["id"], "outcome") == {"answered": 1, "delivered": 2}, 60,
-               "outcome to the three reached participants")
-    outcome_sms = c.sim("GET", "/sim/messages", params={"to": texted})["messages"]
-    assert any(m["body"].startswith("Burgernet: De jongen is gevonden.") for m in outcome_sms)
+    # Reached: the person who answered (by call), voicemail (by text: it took the alert) and
+    # the two delivered texts.
+    wait_until(lambda: c.counts(draft["id"], "outcome") == {"answered": 1, "delivered": 3}, 60,
+               "outcome to the four reached participants")
+    for phone in (texted, voicemail):
+        outcome_sms = c.sim("GET", "/sim/messages", params={"to": phone})["messages"]
+        assert [m["body"] for m in outcome_sms if "gevonden" in m["body"]] == [
+            "Burgernet afloop: De jongen is gevonden. Bedankt voor het uitkijken."]
     outcome_call = [x for x in c.sim("GET", "/sim/calls", params={"to": answers})["calls"]]
     assert len(outcome_call) == 2  # the alert and the outcome, nothing more
     transcript = c.sim("GET", f"/sim/calls/{outcome_call[-1]['sid']}")["transcript"]
     assert any("De jongen is gevonden." in t.get("text", "") for t in transcript)
-    for phone, expected in [(voicemail, 1), (busy, 1), (lost, 1), (limited, 2)]:
+    # Voicemail: the alert call and the outcome text. Busy: the call and one redial.
+    for phone, expected in [(voicemail, 2), (busy, 2), (lost, 1), (limited, 2)]:
         assert len(c.records(phone)) == expected, phone
     # Personal data stays out of the logs.
     for name in ("web", "worker"):
         assert answers not in system.log(name) and texted not in system.log(name)
 
 
+@pytest.mark.no_redials
 def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(system, token, runtime):
     from gateway.seed import demo_participants
     with runtime.transaction() as db:
@@ -182,7 +193,8 @@ def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, 
     from gateway.seed import demo_participants
     with runtime.transaction() as db:
         demo_participants(db, 300)
-    sut = start_system(replace(config, redis_url=private_redis["url"]), tmp_path)
+    sut = start_system(replace(config, redis_url=private_redis["url"]), tmp_path,
+                       CALL_RETRY_DELAYS_SECONDS="")
     try:
         c = Client(sut, token)
         draft = c.api("POST", "/api/actions", json={
@@ -194,6 +206,7 @@ def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, 
         private_redis["process"].kill()  # Redis dies and comes back empty: queued jobs are gone
         private_redis["process"].wait()
         at_restart = c.counts(draft["id"])
+        time.sleep(2)  # long enough for the worker to notice: RQ's own loop would exit here
         private_redis["process"] = private_redis["start"]()
         assert at_restart.get("pending", 0) > 0, at_restart
         wait_until(lambda: sum(c.counts(draft["id"]).values()) == 300
@@ -201,5 +214,10 @@ def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, 
                    & set(c.counts(draft["id"])), 120, "every delivery final after Redis came back")
         phones = [f"+3161000{i:04d}" for i in range(300)]
         assert [p for p in phones if len(c.records(p)) != 1] == []
+        # The same worker process did it all: it waited for Redis and carried on.
+        assert sut.processes["worker"].poll() is None
+        # It said so: our loop ("redis.back"), or RQ's own dequeue retry when it was idle.
+        log = sut.log("worker")
+        assert "redis.back" in log or "could not connect to Redis" in log, log[-2000:]
     finally:
         sut.stop()

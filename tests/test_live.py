@@ -30,6 +30,9 @@ def config(config, ports) -> Config:
         config, public_base_url=f"http://127.0.0.1:{ports['gateway']}",
         twilio_api_base_url=f"http://127.0.0.1:{ports['sim']}",
         twilio_timeout_seconds=0.5, verify_after_seconds=2.0, retry_base_seconds=0.05,
+        # Pacing has its own tests and benchmark; here it must not slow the faults down.
+        calls_per_second=1000, sms_segments_per_second=1000, whatsapp_per_second=1000,
+        call_retry_delays_seconds="",
     )
 
 
@@ -71,17 +74,21 @@ def test_each_behaviour_ends_in_its_state_and_outcome_reaches_only_the_reached(l
         "+31610000001": "answered", "+31610000006": "voicemail", "+31610000007": "no_answer",
         "+31610000008": "busy", "+31610000012": "delivered", "+31610000013": "undelivered"}
     assert alerts["+31610000013"].error_code == "30003"
+    assert alerts["+31610000001"].answered_by == "human"
     said = live.sim("GET", f"/sim/calls/{alerts['+31610000001'].provider_sid}").json()["transcript"]
     spoken = [t["text"] for t in said if t["verb"] == "Say"]
-    assert spoken[0] == spoken[1] and "rode jas" in spoken[0] and "0 8 0 0" in spoken[2]
+    assert "rode jas" in spoken[0] and "Toets 1" in spoken[1] and "0 8 0 0" in spoken[2]
 
     closed = live.api("POST", f"/api/actions/{action_id}/close", json={"outcome": "Verdachte aangehouden."})
     assert closed.status_code == 202
     outcomes = live.settle("outcome")
-    assert {p: d.status for p, d in outcomes.items()} == {
-        "+31610000001": "answered", "+31610000012": "delivered"}
+    # Voicemail took the alert: that person was alerted, and gets the outcome as a text.
+    assert {p: (d.channel, d.status) for p, d in outcomes.items()} == {
+        "+31610000001": ("voice", "answered"), "+31610000006": ("sms", "delivered"),
+        "+31610000012": ("sms", "delivered")}
     sms = live.sim("GET", "/sim/messages", params={"to": "+31610000012"}).json()["messages"]
-    assert [m["body"] for m in sms][-1].startswith("Burgernet: Verdachte aangehouden.")
+    assert [m["body"] for m in sms if "afloop" in m["body"]] == [
+        "Burgernet afloop: Verdachte aangehouden. Bedankt voor het uitkijken."]
     for phone in alerts:  # nobody got anything twice
         expected = 2 if phone in outcomes else 1
         assert len(live.sim_records(phone)) == expected, phone
@@ -175,8 +182,8 @@ def test_verify_adopts_what_the_provider_already_has(live, runtime, config):
     from worker import jobs
     delivery_id = _stuck_in_sending(runtime, "+31610000111", "sms")
     # The send reached the provider, but the worker died before it could save the sid.
-    sent = runtime.provider.messages.create(to="+31610000111", from_=config.sms_from, body="x")
-    assert jobs.verify_sending(delivery_id) == "adopted"
+    sent = runtime.client.messages.create(to="+31610000111", from_=config.sms_from, body="x")
+    assert jobs.verify_sending(delivery_id, 1) == "adopted"
     assert live.deliveries()["+31610000111"].provider_sid == sent.sid
     assert len(live.sim_records("+31610000111")) == 1
 
@@ -184,7 +191,7 @@ def test_verify_adopts_what_the_provider_already_has(live, runtime, config):
 def test_verify_releases_what_the_provider_never_got(live, runtime):
     from worker import jobs
     delivery_id = _stuck_in_sending(runtime, "+31610000121", "voice")
-    assert jobs.verify_sending(delivery_id) == "released"
+    assert jobs.verify_sending(delivery_id, 1) == "released"
     alerts = live.settle()
     assert alerts["+31610000121"].status == "answered"
     assert alerts["+31610000121"].attempts == 2
@@ -196,13 +203,14 @@ def test_reconcile_finds_work_that_redis_lost(live, runtime):
     from worker import jobs
     add_people(runtime, {"+31610000131": "voice", "+31610000132": "sms"})
     action_id = live.start_action()
-    jobs.start_action(action_id)
+    jobs.fan_out(action_id)
     # What a Redis restart without persistence does to our queues (only ours: tests share DB 15).
     for key in runtime.redis.scan_iter(f"rq:*{runtime.config.queue_prefix}*"):
         runtime.redis.delete(key)
     assert all(q.count == 0 for q in runtime.jobs.ordered())
     assert {d.status for d in live.deliveries().values()} == {"pending"}
-    assert jobs.reconcile()["requeued"] == 2
+    assert jobs.reconcile()["requeued"] == 1  # one batch held both
+    assert jobs.reconcile()["requeued"] == 0  # its job is queued now: nothing to re-queue
     alerts = live.settle()
     assert {d.status for d in alerts.values()} == {"answered", "delivered"}
 
@@ -216,14 +224,14 @@ def test_close_during_a_batch_cancels_what_was_not_yet_sent(live, runtime, monke
     action_id = live.start_action()
     claim = deliveries.claim
 
-    def claim_then_close(db, ids):
-        claimed = claim(db, ids)
+    def claim_then_close(db, batch):
+        claimed = claim(db, batch)
         db.get(Action, action_id).status = "closed"  # commits with the claim, before any send
         return claimed
 
     monkeypatch.setattr(deliveries, "claim", claim_then_close)
     monkeypatch.setattr(sending, "ACTION_CHECK_SECONDS", 0)
-    jobs.start_action(action_id)
+    jobs.fan_out(action_id)
     run_jobs(runtime)
     assert {d.status for d in live.deliveries().values()} == {"cancelled"}
     assert live.sim_records("+31610000141") == [] and live.sim_records("+31610000142") == []

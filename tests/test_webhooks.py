@@ -24,7 +24,7 @@ def alerted(runtime):
         db.add(action)
         db.flush()
         rows = [Delivery(action_id=action.id, participant_id=p.id, phone=p.phone,
-                         channel=ch, status="queued", provider_sid=sid)
+                         channel=ch, status="queued", provider_sid=sid, attempts=1)
                 for p, ch, sid in [(voice, "voice", "CA1"), (sms, "sms", "SM1")]]
         db.add_all(rows)
         db.flush()
@@ -38,26 +38,26 @@ def status_of(runtime, delivery_id):
 
 def call_callback(client, config, delivery_id, status, seq, **extra):
     params = {"CallSid": "CA1", "CallStatus": status, "SequenceNumber": str(seq), **extra}
-    return signed_post(client, config, f"/twilio/status/call/{delivery_id}", params)
+    return signed_post(client, config, f"/twilio/status/voice/{delivery_id}/1", params)
 
 
 def test_forged_signature_is_403_and_changes_nothing(client, config, runtime, alerted):
-    path = f"/twilio/status/call/{alerted['voice']}"
+    path = f"/twilio/status/voice/{alerted['voice']}/1"
     params = {"CallSid": "CA1", "CallStatus": "completed"}
     assert client.post(path, data=params).status_code == 403
     assert client.post(path, data=params, headers={"X-Twilio-Signature": "forged"}).status_code == 403
     # Signed for other parameters than those sent: also refused.
-    response = signed_post(client, config, path, {"CallSid": "CA1", "CallStatus": "busy"})
+    response = signed_post(client, config, path, {"CallSid": "CA1", "CallStatus": "failed"})
     assert response.status_code == 204
     tampered = client.post(path, data={**params, "CallStatus": "completed"},
                            headers={"X-Twilio-Signature": "x"})
     assert tampered.status_code == 403
-    assert status_of(runtime, alerted["voice"]) == "busy"
+    assert status_of(runtime, alerted["voice"]) == "failed"
 
 
 def test_signature_uses_public_url_behind_a_proxy(client, config, alerted):
     """Flask sees http://localhost/...; Twilio signed the public URL. The public one must win."""
-    path = f"/twilio/status/call/{alerted['voice']}"
+    path = f"/twilio/status/voice/{alerted['voice']}/1"
     params = {"CallSid": "CA1", "CallStatus": "ringing"}
     from twilio.request_validator import RequestValidator
     local_signature = RequestValidator(config.twilio_auth_token).compute_signature(
@@ -75,20 +75,20 @@ def test_out_of_order_and_replayed_call_callbacks(client, config, runtime, alert
     assert status_of(runtime, d) == "answered"
 
 
-def test_voicemail_is_not_reached(client, config, runtime, alerted):
+def test_voicemail_is_its_own_final_state(client, config, runtime, alerted):
     call_callback(client, config, alerted["voice"], "completed", 3, AnsweredBy="machine_end_beep")
     assert status_of(runtime, alerted["voice"]) == "voicemail"
 
 
 def test_message_callbacks_never_move_back(client, config, runtime, alerted):
-    path = f"/twilio/status/message/{alerted['sms']}"
+    path = f"/twilio/status/sms/{alerted['sms']}/1"
     signed_post(client, config, path, {"MessageSid": "SM1", "MessageStatus": "delivered"})
     signed_post(client, config, path, {"MessageSid": "SM1", "MessageStatus": "sent"})
     assert status_of(runtime, alerted["sms"]) == "delivered"
 
 
 def test_undelivered_keeps_the_error_code(client, config, runtime, alerted):
-    path = f"/twilio/status/message/{alerted['sms']}"
+    path = f"/twilio/status/sms/{alerted['sms']}/1"
     signed_post(client, config, path, {"MessageSid": "SM1", "MessageStatus": "undelivered",
                                        "ErrorCode": "30003"})
     with runtime.sessions() as db:
@@ -97,7 +97,7 @@ def test_undelivered_keeps_the_error_code(client, config, runtime, alerted):
 
 
 def test_callback_for_another_sid_is_ignored(client, config, runtime, alerted):
-    path = f"/twilio/status/call/{alerted['voice']}"
+    path = f"/twilio/status/voice/{alerted['voice']}/1"
     signed_post(client, config, path, {"CallSid": "CAother", "CallStatus": "completed"})
     assert status_of(runtime, alerted["voice"]) == "queued"
 
@@ -118,15 +118,106 @@ def test_answered_after_close_still_gets_the_outcome(client, config, runtime, al
     assert outcomes == [("+31600000001", "outcome")]
 
 
-def test_alert_twiml_speaks_the_message_twice_then_the_tipline(client, config, alerted):
+def test_alert_twiml_speaks_at_once_offers_keys_then_the_tipline(client, config, alerted):
     response = signed_post(client, config, f"/twilio/voice/message/{alerted['voice']}",
-                           {"CallSid": "CA1", "AnsweredBy": "human"})
+                           {"CallSid": "CA1"})
     assert response.status_code == 200
-    says = [e for e in ET.fromstring(response.data) if e.tag == "Say"]
-    assert len(says) == 3
-    assert says[0].text == says[1].text and "Man in rode jas." in says[0].text
-    assert says[0].get("language") == "nl-NL" and says[0].get("voice") == config.tts_voice
-    assert "0 8 0 0, 0 0 1 1" in says[2].text
+    root = ET.fromstring(response.data)
+    assert root[0].tag == "Gather"  # nothing before the message: no silence while AMD runs
+    gather = root[0]
+    assert gather.get("numDigits") == "1"
+    assert gather.get("action") == f"{config.public_base_url}/twilio/voice/keys/{alerted['voice']}"
+    message, keys = [e.text for e in gather if e.tag == "Say"]
+    assert "Man in rode jas." in message and "Onderneem zelf niets" in message
+    assert "Toets 1" in keys and "Toets 2" in keys
+    assert gather[0].get("language") == "nl-NL" and gather[0].get("voice") == config.tts_voice
+    after = [e for e in root[1:] if e.tag == "Say"]
+    assert "0 8 0 0, 0 0 1 1" in after[0].text and root[-1].tag == "Hangup"
+
+
+def test_key_1_repeats_the_alert_and_key_2_connects_to_the_control_room(client, config, runtime,
+                                                                         alerted):
+    path = f"/twilio/voice/keys/{alerted['voice']}"
+    again = ET.fromstring(signed_post(client, config, path, {"CallSid": "CA1", "Digits": "1"}).data)
+    assert "Man in rode jas." in again.find("Gather").find("Say").text
+    params = {"CallSid": "CA1", "Digits": "2", "Direction": "outbound-api",
+              "From": config.voice_from_number, "To": "+31600000001"}
+    dial = ET.fromstring(signed_post(client, config, path, params).data).find("Dial")
+    assert dial.find("Number").text == config.control_room_number
+    dialed = dial.get("action").removeprefix(config.public_base_url)
+    assert f"action={alerted['action']}" in dialed
+    signed_post(client, config, dialed, {**params, "DialCallStatus": "completed",
+                                         "DialCallDuration": "40"})
+    with runtime.sessions() as db:
+        tip = db.scalars(select(Tip)).one()
+    # The tip carries the participant's number, not our caller ID.
+    assert (tip.action_id, tip.kind, tip.phone, tip.duration_s) == (
+        alerted["action"], "call", "+31600000001", 40)
+
+
+def test_machine_verdict_redirects_the_live_call_to_the_short_voicemail(
+        client, config, runtime, alerted, monkeypatch):
+    redirected = []
+    monkeypatch.setattr(type(runtime.provider), "redirect_call",
+                        lambda self, sid, url: redirected.append((sid, url)))
+    path = f"/twilio/voice/amd/{alerted['voice']}/1"
+    assert signed_post(client, config, path, {"CallSid": "CA1", "AnsweredBy": "human"}
+                       ).status_code == 204
+    assert redirected == []
+    signed_post(client, config, path, {"CallSid": "CA1", "AnsweredBy": "machine_end_beep"})
+    voicemail_url = f"{config.public_base_url}/twilio/voice/voicemail/{alerted['voice']}"
+    assert redirected == [("CA1", voicemail_url)]
+    short = ET.fromstring(signed_post(client, config, voicemail_url.removeprefix(
+        config.public_base_url), {"CallSid": "CA1"}).data)
+    words = short.find("Say").text
+    assert "Man in rode jas." in words and words.endswith("0 8 0 0, 0 0 1 1.")
+    # The completed callback carries no verdict; the one we were told before decides.
+    call_callback(client, config, alerted["voice"], "completed", 4)
+    assert status_of(runtime, alerted["voice"]) == "voicemail"
+
+
+def test_callback_of_an_earlier_attempt_changes_nothing(client, config, runtime, alerted):
+    with runtime.transaction() as db:
+        db.get(Delivery, alerted["voice"]).attempts = 2
+    call_callback(client, config, alerted["voice"], "completed", 3, AnsweredBy="human")
+    assert status_of(runtime, alerted["voice"]) == "queued"
+
+
+@pytest.mark.parametrize("call_status", ["busy", "no-answer"])
+def test_busy_or_unanswered_alert_is_redialled_by_policy(client, config, runtime, alerted,
+                                                          call_status):
+    call_callback(client, config, alerted["voice"], call_status, 2)
+    call_callback(client, config, alerted["voice"], call_status, 2)  # a replay
+    with runtime.sessions() as db:
+        row = db.get(Delivery, alerted["voice"])
+    assert (row.status, row.redials, row.provider_sid) == ("retry", 1, None)
+    assert row.error_code == call_status.replace("-", "_")
+    wait = (row.next_attempt_at - utcnow()).total_seconds()
+    assert config.call_retry_delays[0] - 5 < wait <= config.call_retry_delays[0]
+    scheduled = runtime.jobs.queues["alerts"].scheduled_job_registry.get_job_ids()
+    assert scheduled == [runtime.jobs.retry_key(alerted["voice"], 1)]
+
+
+def test_no_redial_after_the_action_closed(client, config, runtime, alerted):
+    with runtime.transaction() as db:
+        action = db.get(Action, alerted["action"])
+        action.status, action.outcome, action.closed_at = CLOSED, "Gevonden.", utcnow()
+    call_callback(client, config, alerted["voice"], "busy", 2)
+    assert status_of(runtime, alerted["voice"]) == "busy"
+
+
+def test_inbound_whatsapp_becomes_a_tip_with_a_plain_number(client, config, runtime, alerted):
+    reply = signed_post(client, config, "/twilio/sms/inbound", {
+        "MessageSid": "SMwa1", "From": "whatsapp:+31600000002", "To": "whatsapp:+31790000001",
+        "Body": "Hij liep richting het park", "ProfileName": "Jan", "WaId": "31600000002"})
+    assert reply.status_code == 200 and "bedankt" in reply.data.decode().lower()
+    signed_post(client, config, "/twilio/sms/inbound", {
+        "MessageSid": "SMjunk", "From": "x" * 300, "Body": "?"})
+    with runtime.sessions() as db:
+        tips = [(t.channel, t.phone, t.action_id) for t in db.scalars(select(Tip).order_by(Tip.id))]
+    # Junk as a sender is kept out of the phone column; with one action active it is linked.
+    assert tips == [("whatsapp", "+31600000002", alerted["action"]),
+                    ("sms", None, alerted["action"])]
 
 
 def test_tipline_links_caller_and_records_a_tip_once(client, config, runtime, alerted):

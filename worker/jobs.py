@@ -21,33 +21,48 @@ log = logging.getLogger("worker.jobs")
 OUTCOME_WINDOW = timedelta(hours=1)
 
 
-def start_action(action_id: int) -> None:
+def fan_out(action_id: int, area_index: int = 0) -> None:
+    """Alert everyone inside one of the action's areas (0: the first; more after widening)."""
     rt = runtime.current()
     with rt.transaction() as session:
         action = session.get(Action, action_id)
-        if action is None or action.status != ACTIVE:
-            log.info("fanout.skip action=%s", action_id)
+        if action is None or action.status != ACTIVE or area_index >= len(action.areas):
+            log.info("fanout.skip action=%s area=%s", action_id, area_index)
             return
-        people = selection.recipients(session, areas.parse(action.area))
-        deliveries.create_alerts(session, action_id, people)
-    _enqueue_pending(rt, action_id, state.ALERT)
-    log.info("fanout.done action=%s recipients=%s", action_id, len(people))
+        people = selection.recipients(session, areas.parse(action.areas[area_index]))
+        deliveries.create_alerts(session, action_id, people,
+                                 rt.jobs.batch_key(action_id, state.ALERT, 0, area_index),
+                                 rt.config.send_batch_size)
+    queued = _enqueue_waiting(rt, action_id)
+    log.info("fanout.done action=%s area=%s selected=%s batches=%s", action_id, area_index,
+             len(people), queued)
 
 
-def send_batch(delivery_ids: list[int]) -> dict[str, int]:
-    return dict(sending.send_batch(runtime.current(), delivery_ids))
-
-
-def close_action(action_id: int) -> None:
+def followups(action_id: int, purpose: str, round_: int) -> None:
+    """An update (round = its id) or the outcome, to everyone the alert reached."""
     rt = runtime.current()
     with rt.transaction() as session:
         action = session.get(Action, action_id)
-        if action is None or action.status != CLOSED:
+        if action is None:
             return
-        cancelled = deliveries.cancel_pending(session, action_id)
-        deliveries.create_outcomes(session, action_id)
-    _enqueue_pending(rt, action_id, state.OUTCOME)
-    log.info("close.done action=%s cancelled=%s", action_id, cancelled)
+        if purpose == state.OUTCOME:
+            if action.status != CLOSED:
+                return
+            cancelled = deliveries.cancel_waiting(session, action_id)
+        elif action.status != ACTIVE:
+            return
+        else:
+            cancelled = 0
+        created = deliveries.create_followups(
+            session, action_id, purpose, round_,
+            rt.jobs.batch_key(action_id, purpose, round_, 0), rt.config.send_batch_size)
+    _enqueue_waiting(rt, action_id)
+    log.info("followups.done action=%s purpose=%s round=%s created=%s cancelled=%s",
+             action_id, purpose, round_, created, cancelled)
+
+
+def send_batch(batch: str) -> dict[str, int]:
+    return dict(sending.send_batch(runtime.current(), batch))
 
 
 def outcome_for(delivery_id: int) -> None:
@@ -57,41 +72,54 @@ def outcome_for(delivery_id: int) -> None:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None:
             return
-        deliveries.create_outcomes(session, delivery.action_id, [delivery_id])
-    _enqueue_pending(rt, delivery.action_id, state.OUTCOME)
+        deliveries.create_followups(
+            session, delivery.action_id, state.OUTCOME, 0,
+            rt.jobs.batch_key(delivery.action_id, state.OUTCOME, 0, f"d{delivery_id}"),
+            rt.config.send_batch_size, alert_ids=[delivery_id])
+    _enqueue_waiting(rt, delivery.action_id)
 
 
-def verify_sending(delivery_id: int) -> str:
-    return verify.verify_sending(runtime.current(), delivery_id)
+def verify_sending(delivery_id: int, attempt: int) -> str:
+    return verify.verify_sending(runtime.current(), delivery_id, attempt)
 
 
 def reconcile() -> dict[str, int]:
-    """The sweep that makes Redis disposable: everything owed is found again in the database."""
+    """The sweep that makes Redis disposable: whatever waits in the database but has no job in
+    Redis to send it is enqueued again. It asks Redis about batch keys, one pipeline, so it costs
+    what was lost, not what the actions hold."""
     rt = runtime.current()
     now = utcnow()
     with rt.transaction() as session:
-        active = list(session.scalars(select(Action.id).where(Action.status == ACTIVE)))
         recently_closed = list(session.scalars(select(Action.id).where(
             Action.status == CLOSED, Action.closed_at >= now - OUTCOME_WINDOW)))
-        for action_id in recently_closed:
-            deliveries.create_outcomes(session, action_id)
-        stale = list(session.scalars(select(Delivery.id).where(
-            Delivery.status == state.SENDING,
-            Delivery.claimed_at < now - timedelta(seconds=rt.config.stale_sending_seconds))))
-    requeued = 0
-    for action_id in active:
-        requeued += _enqueue_pending(rt, action_id, state.ALERT)
-    for action_id in recently_closed:
-        requeued += _enqueue_pending(rt, action_id, state.OUTCOME)
-    for delivery_id in stale:
-        rt.jobs.verify(delivery_id, 0)
-    log.info("reconcile.done requeued=%s stale=%s", requeued, len(stale))
-    return {"requeued": requeued, "stale": len(stale)}
-
-
-def _enqueue_pending(rt, action_id: int, purpose: str) -> int:
-    # Commit first, then enqueue: a job never looks for a row that is not there yet.
+        for action_id in recently_closed:  # a close job lost with Redis, or a late answer
+            deliveries.create_followups(
+                session, action_id, state.OUTCOME, 0,
+                rt.jobs.batch_key(action_id, state.OUTCOME, 0, "r"), rt.config.send_batch_size)
+            deliveries.cancel_waiting(session, action_id)
+        stale = deliveries.stale_sending(
+            session, now - timedelta(seconds=rt.config.stale_sending_seconds))
     with rt.sessions() as session:
-        ids = deliveries.pending_ids(session, action_id, purpose, due_before=utcnow())
-    rt.jobs.send_in_batches(ids, rt.config.send_batch_size)
-    return len(ids)
+        waiting = deliveries.waiting_batches(session)
+    held = rt.jobs.held(waiting) if waiting else set()
+    lost = [b for b in waiting if b not in held]
+    rt.jobs.send(lost)
+    verifying = rt.jobs.held(rt.jobs.verify_key(i, a) for i, a in stale)
+    unverified = [(i, a) for i, a in stale if rt.jobs.verify_key(i, a) not in verifying]
+    for delivery_id, attempt in unverified:
+        rt.jobs.verify(delivery_id, attempt, timedelta(0))
+    log.info("reconcile.done waiting_batches=%s requeued=%s stale=%s", len(waiting), len(lost),
+             len(unverified))
+    return {"requeued": len(lost), "stale": len(unverified)}
+
+
+def _enqueue_waiting(rt, action_id: int) -> int:
+    """Commit first, then enqueue: a job never looks for a row that is not there yet. Batches
+    whose job is already queued (a retried fan-out) are not queued again."""
+    with rt.sessions() as session:
+        batches = deliveries.waiting_batches(session, action_id)
+    held = rt.jobs.held(batches) if batches else set()
+    todo = [b for b in batches if b not in held]
+    rt.jobs.send(todo)
+    return len(todo)
+

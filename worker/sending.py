@@ -1,69 +1,36 @@
 """Hand deliveries to the provider. The database decides what to send (an atomic claim of a
-whole batch); the provider's answer decides what happens next:
+whole batch); the channel builds the request; the provider gateway paces it, sends it and says
+what happened; the retry policy (gateway/dispatch/retry.py) decides what comes next.
 
-- accepted: store the sid (callbacks take it from there);
-- 429 / 5xx: nothing was created, so retry later with backoff, up to max_send_attempts;
-- other 4xx (21211 invalid number, 21610 unsubscribed): final, no retry;
-- timeout or broken connection: the provider may have created it. Never resend blindly: leave
-  it SENDING and verify against the provider's own records first (see worker/verify.py).
-
-A batch is sent by `send_concurrency` threads: a create at Twilio takes 100-200 ms of network
-time, so one request at a time would cap a worker at well under the contracted rate.
+A batch is sent by MAX_PROVIDER_CONCURRENCY threads: a create at Twilio takes 100-200 ms of
+network time, so one request at a time would cap a worker far below the contracted rate.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 from sqlalchemy import select
-from twilio.base.exceptions import TwilioRestException
 
-from callflows import sms as sms_flow
-from gateway.dispatch import deliveries
-from gateway.models import Action, Delivery, Participant
+from gateway import channels
+from gateway.channels import Outgoing
+from gateway.dispatch import content, deliveries
+from gateway.dispatch.retry import RetryPolicy
+from gateway.models import Action, ActionUpdate, Participant
 from gateway.models import delivery as state
 from gateway.models.action import ACTIVE
-from gateway.phones import mask, tipline_display
+from gateway.phones import mask
+from gateway.provider import gateway as outcomes
 from gateway.runtime import Runtime
 
 log = logging.getLogger("worker.sending")
 
-CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # How stale our view of "is the action still active?" may get during a batch.
 ACTION_CHECK_SECONDS = 1.0
-
-
-def backoff(attempts: int, base_seconds: float) -> timedelta:
-    # Exponential with jitter, so many workers hitting one 429 don't come back in lockstep.
-    delay = min(60.0, base_seconds * 2.0 ** (attempts - 1))
-    return timedelta(seconds=delay * random.uniform(0.5, 1.0))
-
-
-def request_for(rt: Runtime, delivery: Delivery, action: Action, language: str) -> dict:
-    """The create() arguments for one delivery: a call whose TwiML we serve, or an SMS."""
-    base, cfg = rt.config.public_base_url.rstrip("/"), rt.config
-    if delivery.channel == "voice":
-        return {
-            "to": delivery.phone, "from_": cfg.voice_from_number,
-            "url": f"{base}/twilio/voice/message/{delivery.id}", "method": "POST",
-            "status_callback": f"{base}/twilio/status/call/{delivery.id}",
-            "status_callback_event": CALL_EVENTS, "status_callback_method": "POST",
-            # Wait for the voicemail beep, so a message left on voicemail is complete.
-            "machine_detection": "DetectMessageEnd", "timeout": 25,
-        }
-    if delivery.purpose == state.OUTCOME:
-        body = sms_flow.outcome(action.outcome or "", language)
-    else:
-        body = sms_flow.alert(action.incident_type, action.description,
-                              tipline_display(cfg.tipline_number), language)
-    return {"to": delivery.phone, "from_": cfg.sms_from, "body": body,
-            "status_callback": f"{base}/twilio/status/message/{delivery.id}"}
 
 
 class ActiveActions:
@@ -81,61 +48,91 @@ class ActiveActions:
             return action_id in self.active
 
 
-def send_batch(rt: Runtime, delivery_ids: list[int]) -> Counter:
+def _prepare(rt: Runtime, batch: str) -> list[tuple[Outgoing, str, int]]:
+    """Claim the batch and build each delivery's outgoing message, in one transaction."""
     with rt.transaction() as db:
-        claimed = deliveries.claim(db, delivery_ids)
+        claimed = deliveries.claim(db, batch)
+        if not claimed:
+            return []
         actions = {a.id: a for a in db.scalars(
             select(Action).where(Action.id.in_({d.action_id for d in claimed})))}
         languages = dict(db.execute(select(Participant.id, Participant.language).where(
             Participant.id.in_({d.participant_id for d in claimed}))).all())
-        work = [(d.id, d.channel, d.purpose, d.action_id, d.attempts,
-                 request_for(rt, d, actions[d.action_id], languages.get(d.participant_id, "nl")))
-                for d in claimed]
+        rounds = dict(db.execute(select(ActionUpdate.id, ActionUpdate.text).where(
+            ActionUpdate.id.in_({d.round for d in claimed if d.purpose == state.UPDATE}))).all())
+        work = []
+        for d in claimed:
+            language = languages.get(d.participant_id, "nl")
+            text = content.text_for(d.purpose, actions[d.action_id], rounds.get(d.round),
+                                    language, rt.config)
+            out = Outgoing(d.id, d.attempts, d.phone, d.purpose, language, text)
+            work.append((out, d.channel, d.action_id))
+        return work
+
+
+def send_batch(rt: Runtime, batch: str) -> Counter:
+    work = _prepare(rt, batch)
     # The claim is committed and no connection is held while the provider is called.
-    tally = Counter(skipped=len(delivery_ids) - len(work))
     active = ActiveActions(rt)
-    with ThreadPoolExecutor(max(1, rt.config.send_concurrency)) as pool:
-        tally.update(pool.map(lambda item: _send(rt, active, *item), work))
-    return tally
+    policy = RetryPolicy.from_config(rt.config)
+    with ThreadPoolExecutor(max(1, rt.config.max_provider_concurrency)) as pool:
+        return Counter(pool.map(lambda item: send_one(rt, active, policy, *item), work))
 
 
-def _send(rt: Runtime, active: ActiveActions, delivery_id: int, channel: str, purpose: str,
-          action_id: int, attempts: int, request: dict) -> str:
-    if purpose == state.ALERT and action_id not in active:
-        with rt.transaction() as db:
-            deliveries.cancel_claimed(db, delivery_id)  # closed while this batch was under way
-        return "cancelled"
-    try:
-        if channel == "voice":
-            sid = rt.provider.calls.create(**request).sid
-        else:
-            sid = rt.provider.messages.create(**request).sid
-    except TwilioRestException as exc:
-        return _refused(rt, delivery_id, attempts, exc)
-    except Exception as exc:  # timeouts and broken connections: the outcome is unknown
-        log.warning("send.unknown delivery=%s error=%s", delivery_id, type(exc).__name__)
-        rt.jobs.verify(delivery_id, rt.config.verify_after_seconds)
-        return "unknown"
+def send_one(rt: Runtime, active: ActiveActions, policy: RetryPolicy, out: Outgoing,
+             channel_name: str, action_id: int) -> str:
+    channel = channels.get(channel_name)
+    request = channel.request(out, rt.urls, rt.config)
+    needs_active = out.purpose in deliveries.WHILE_ACTIVE
+    result = rt.provider.send(request, lambda: not needs_active or action_id in active)
+    return record(rt, policy, out, channel_name, result)
+
+
+def record(rt: Runtime, policy: RetryPolicy, out: Outgoing, channel: str,
+           result: outcomes.Result) -> str:
+    """Store what the provider said, and enqueue what comes next (after the commit)."""
+    follow_up = None
     with rt.transaction() as db:
-        deliveries.accepted(db, delivery_id, sid)
-    log.info("send.accepted delivery=%s channel=%s to=%s sid=%s",
-             delivery_id, channel, mask(request["to"]), sid)
-    return "accepted"
-
-
-def _refused(rt: Runtime, delivery_id: int, attempts: int, exc: TwilioRestException) -> str:
-    code = str(exc.code or exc.status)
-    temporary = exc.status == 429 or exc.status >= 500
-    with rt.transaction() as db:
-        if temporary and attempts < rt.config.max_send_attempts:
-            delay = backoff(attempts, rt.config.retry_base_seconds)
-            deliveries.retry_later(db, delivery_id, delay, code)
-            outcome = "retry"
-        else:
-            deliveries.give_up(db, delivery_id, code)
-            outcome = "failed"
-    if outcome == "retry":
-        rt.jobs.send([delivery_id], delay.total_seconds())
-    log.warning("send.%s delivery=%s status=%s code=%s attempt=%s",
-                outcome, delivery_id, exc.status, code, attempts)
+        match result:
+            case outcomes.Accepted(sid):
+                deliveries.accepted(db, out.delivery_id, out.attempt, sid)
+                outcome = "accepted"
+            case outcomes.NotWanted():
+                deliveries.cancel_claimed(db, out.delivery_id, out.attempt)
+                outcome = "cancelled"  # the action closed while this waited for its slot
+            case outcomes.Temporary(code, message):
+                delay = policy.after_temporary(out.attempt)
+                if delay is None:
+                    deliveries.fail(db, out.delivery_id, out.attempt, code, message)
+                    outcome = "failed"
+                else:
+                    key = rt.jobs.retry_key(out.delivery_id, out.attempt)
+                    deliveries.schedule_retry(db, out.delivery_id, out.attempt, delay, key, code,
+                                              message)
+                    follow_up = lambda: rt.jobs.send_later(key, delay)  # noqa: E731
+                    outcome = "retry"
+            case outcomes.Permanent(code, message):
+                deliveries.fail(db, out.delivery_id, out.attempt, code, message)
+                outcome = "failed"
+            case outcomes.Unknown():
+                # Left SENDING: a callback settles it, or the provider's records do.
+                follow_up = lambda: rt.jobs.verify(  # noqa: E731
+                    out.delivery_id, out.attempt, policy.verify_after())
+                outcome = "unknown"
+    if follow_up:
+        follow_up()
+    level = logging.INFO if outcome in ("accepted", "cancelled") else logging.WARNING
+    log.log(level, "send.%s delivery=%s attempt=%s channel=%s to=%s detail=%s", outcome,
+            out.delivery_id, out.attempt, channel, mask(out.phone), _detail(result))
     return outcome
+
+
+def _detail(result: outcomes.Result) -> str:
+    match result:
+        case outcomes.Accepted(sid):
+            return sid
+        case outcomes.Temporary(code) | outcomes.Permanent(code):
+            return code
+        case outcomes.Unknown(reason):
+            return reason
+    return "-"

@@ -1,14 +1,17 @@
 """After a timeout or a crash, a delivery can sit in SENDING with nobody knowing whether the
-provider created the call. Ask the provider: adopt what it has, or release it to be sent."""
+provider created the call. Ask the provider: adopt what it has, or release it to be sent again
+(the verification is part of that attempt, and MAX_SEND_ATTEMPTS caps the resends)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from gateway import channels
 from gateway.dispatch import deliveries
+from gateway.dispatch.retry import RetryPolicy
 from gateway.models import Delivery, utcnow
 from gateway.models import delivery as state
 from gateway.runtime import Runtime
@@ -19,31 +22,32 @@ log = logging.getLogger("worker.verify")
 CLOCK_SLACK = timedelta(seconds=60)
 
 
-def verify_sending(rt: Runtime, delivery_id: int) -> str:
+def verify_sending(rt: Runtime, delivery_id: int, attempt: int) -> str:
     with rt.sessions() as session:
         delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.status != state.SENDING:
+        if delivery is None or delivery.status != state.SENDING or delivery.attempts != attempt:
             return "settled"  # a callback or the worker finished it meanwhile
         phone, channel, claimed_at = delivery.phone, delivery.channel, delivery.claimed_at
         known = set(session.scalars(select(Delivery.provider_sid).where(
             Delivery.phone == phone, Delivery.provider_sid.is_not(None))))
     since = (claimed_at or utcnow()) - CLOCK_SLACK
-    if channel == "voice":
-        records = rt.provider.calls.list(to=phone, from_=rt.config.voice_from_number, limit=50)
-    else:
-        records = rt.provider.messages.list(to=phone, from_=rt.config.sms_from, limit=50)
-    found = [r.sid for r in records
-             if r.sid not in known and r.date_created is not None and r.date_created >= since]
+    found = [sid for sid in channels.get(channel).find(rt.provider, phone, since, rt.config)
+             if sid not in known]
+    policy = RetryPolicy.from_config(rt.config)
+    key = rt.jobs.retry_key(delivery_id, attempt)
     with rt.transaction() as session:
         if found:
-            deliveries.accepted(session, delivery_id, found[0])
+            deliveries.accepted(session, delivery_id, attempt, found[0])
             outcome = "adopted"
-        else:
-            session.execute(update(Delivery).where(
-                Delivery.id == delivery_id, Delivery.status == state.SENDING)
-                .values(status=state.PENDING, next_attempt_at=None, updated_at=utcnow()))
+        elif (delay := policy.after_not_found(attempt)) is not None:
+            deliveries.schedule_retry(session, delivery_id, attempt, delay, key, "timeout",
+                                      "the provider has no record of it")
             outcome = "released"
+        else:
+            deliveries.fail(session, delivery_id, attempt, "timeout",
+                            "no answer from the provider within the attempts allowed")
+            outcome = "failed"
     if outcome == "released":
-        rt.jobs.send([delivery_id])
-    log.info("verify.%s delivery=%s", outcome, delivery_id)
+        rt.jobs.send([key])
+    log.info("verify.%s delivery=%s attempt=%s", outcome, delivery_id, attempt)
     return outcome

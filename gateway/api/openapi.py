@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from gateway import channels
 from gateway.api import bp
 from gateway.models.action import INCIDENT_TYPES
-from gateway.models.delivery import RANK
+from gateway.models.delivery import STATES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -41,7 +42,7 @@ SCHEMAS = {
         "properties": {"label": {"type": "string", "enum": ["home", "work"], "default": "home"},
                        "lat": {"type": "number", "minimum": -90, "maximum": 90},
                        "lon": {"type": "number", "minimum": -180, "maximum": 180},
-                       "channel": {"type": "string", "enum": ["voice", "sms"]}},
+                       "channel": {"type": "string", "enum": list(channels.NAMES)}},
     },
     "ParticipantIn": {
         "type": "object", "required": ["phone", "addresses"],
@@ -83,19 +84,40 @@ SCHEMAS = {
         "properties": {
             "incident_type": {"type": "string", "enum": list(INCIDENT_TYPES)},
             "description": {"type": "string", "maxLength": 600,
-                            "description": "The signalement: what to look out for"},
-            "area": {"$ref": "#/components/schemas/Area"}},
+                            "description": "The signalement: what to look out for. Its SMS "
+                                           "may take at most MAX_SMS_SEGMENTS segments"},
+            "area": {"$ref": "#/components/schemas/Area"},
+            "consent": {"type": "boolean", "default": False,
+                        "description": "Required (true) for missing_person: the family's or "
+                                       "guardian's consent to publish is recorded"}},
+    },
+    "Reach": {
+        "type": "object", "required": [*channels.NAMES, "total"],
+        "properties": {**{name: {"type": "integer"} for name in channels.NAMES},
+                       "total": {"type": "integer"}},
     },
     "Preview": {
-        "type": "object", "required": ["voice", "sms", "total"],
-        "properties": {"voice": {"type": "integer"}, "sms": {"type": "integer"},
-                       "total": {"type": "integer"}},
+        "allOf": [{"$ref": "#/components/schemas/Reach"}, {
+            "type": "object",
+            "required": ["sms_text", "sms_encoding", "sms_segments", "voice_text"],
+            "properties": {
+                "sms_text": {"type": "string", "description": "The SMS as sent (in Dutch)"},
+                "sms_encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
+                "sms_segments": {"type": "integer"},
+                "voice_text": {"type": "string", "description": "What the call says"}}}],
+    },
+    "Update": {
+        "type": "object", "required": ["id", "text", "created_at"],
+        "properties": {"id": {"type": "integer"}, "action_id": {"type": "integer"},
+                       "text": {"type": "string"},
+                       "created_at": {"type": "string", "format": "date-time"}},
     },
     "Tip": {
         "type": "object", "required": ["id", "kind", "created_at"],
         "properties": {
             "id": {"type": "integer"}, "action_id": {"type": "integer", "nullable": True},
             "kind": {"type": "string", "enum": ["call", "recording", "sms"]},
+            "channel": {"type": "string", "nullable": True, "enum": [*channels.NAMES, None]},
             "phone": NULLABLE_STR, "body": NULLABLE_STR, "recording_url": NULLABLE_STR,
             "duration_s": {"type": "integer", "nullable": True},
             "created_at": {"type": "string", "format": "date-time"}},
@@ -107,16 +129,21 @@ SCHEMAS = {
             "id": {"type": "integer"},
             "incident_type": {"type": "string", "enum": list(INCIDENT_TYPES)},
             "description": {"type": "string"}, "area": {"type": "object"},
+            "areas": {"type": "array", "items": {"type": "object"},
+                      "description": "The first area, then every area added by widening"},
+            "consent_recorded": {"type": "boolean"},
             "status": {"type": "string", "enum": ["draft", "active", "closed"]},
             "outcome": NULLABLE_STR,
             "created_at": {"type": "string", "format": "date-time"},
             "started_at": {"type": "string", "format": "date-time", "nullable": True},
             "closed_at": {"type": "string", "format": "date-time", "nullable": True},
             "preview": {"$ref": "#/components/schemas/Preview"},
+            "added": {"$ref": "#/components/schemas/Reach"},
+            "updates": {"type": "array", "items": {"$ref": "#/components/schemas/Update"}},
             "deliveries": {
                 "type": "object",
-                "description": "Counts per purpose (alert, outcome) and delivery status: "
-                               + ", ".join(RANK),
+                "description": "Counts per purpose (alert, update, outcome) and delivery "
+                               "status: " + ", ".join(STATES),
                 "additionalProperties": {"type": "object",
                                          "additionalProperties": {"type": "integer"}}},
             "tips": {"type": "array", "items": {"$ref": "#/components/schemas/Tip"}}},
@@ -161,6 +188,22 @@ PATHS = {
             "type": "object", "properties": {"confirm": {"type": "boolean"}}}}}},
         "responses": {"202": _json({"$ref": "#/components/schemas/Action"}, "Accepted"),
                       **_errors(401, 404, 409)}}},
+    "/api/actions/{action_id}/widen": {"post": {
+        "summary": "Add an area to an active action; only people not yet alerted are alerted. "
+                   "`added` counts them",
+        "parameters": ACTION_ID,
+        "requestBody": _body({"type": "object", "required": ["area"], "properties": {
+            "area": {"$ref": "#/components/schemas/Area"}}}),
+        "responses": {"202": _json({"$ref": "#/components/schemas/Action"}, "Accepted"),
+                      **_errors(400, 401, 404, 409, 422)}}},
+    "/api/actions/{action_id}/update": {"post": {
+        "summary": "Send a message to everyone the action has reached so far, by their channel "
+                   "(voicemail: by SMS)",
+        "parameters": ACTION_ID,
+        "requestBody": _body({"type": "object", "required": ["text"], "properties": {
+            "text": {"type": "string", "maxLength": 300}}}),
+        "responses": {"202": _json({"$ref": "#/components/schemas/Update"}, "Accepted"),
+                      **_errors(400, 401, 404, 409, 422)}}},
     "/api/actions/{action_id}/close": {"post": {
         "summary": "Close with an outcome; reached participants get it, pending sends stop",
         "parameters": ACTION_ID,

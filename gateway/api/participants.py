@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from callflows.texts import LANGUAGES
+from gateway import channels
 from gateway.api import bp
 from gateway.api.validation import choice, field, json_body
 from gateway.auth import operator_required
 from gateway.errors import ApiError
 from gateway.models import Address, Participant, utcnow
-from gateway.models.participant import CHANNELS, LABELS
+from gateway.models.participant import LABELS
 from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import of_app
 
@@ -52,7 +53,7 @@ def _addresses(data: dict) -> list[Address]:
             raise ApiError(422, prefix + "lon", "must be between -180 and 180")
         result.append(Address(label=choice(item, "label", LABELS, prefix, default="home"),
                               lat=float(lat), lon=float(lon),
-                              channel=choice(item, "channel", CHANNELS, prefix)))
+                              channel=choice(item, "channel", channels.NAMES, prefix)))
     return result
 
 

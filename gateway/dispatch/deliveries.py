@@ -1,14 +1,16 @@
-"""Creating, claiming and advancing deliveries. Every write here is a single conditional
-statement, so two workers, a replayed callback or a crash cannot break the state machine."""
+"""Creating, claiming and advancing deliveries: every write to the deliveries table is here.
+Each is a single conditional statement, so two workers, a replayed callback or a crash cannot
+break the state machine (gateway/models/delivery.py). Writes that belong to one attempt name it:
+a late callback of an earlier attempt changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gateway.dispatch.selection import Recipient
 from gateway.models import Action, Delivery, utcnow
@@ -16,6 +18,13 @@ from gateway.models import delivery as state
 from gateway.models.action import ACTIVE
 
 INSERT_CHUNK = 1000
+# Who was reached by voicemail gets updates and the outcome as a text: every participant has a
+# mobile number, and a second voicemail is easily missed.
+TEXT_FALLBACK = "sms"
+# A delayed job may be run a moment early by the scheduler; still claim what is due by then.
+DUE_SLACK = timedelta(seconds=1)
+# Purposes that stop with the action: nobody gets an alert or update of a closed action.
+WHILE_ACTIVE = (state.ALERT, state.UPDATE)
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
@@ -30,128 +39,197 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
         session.execute(stmt, rows[start:start + INSERT_CHUNK])
 
 
-def create_alerts(session: Session, action_id: int, recipients: Iterable[Recipient]) -> None:
-    """One alert delivery per phone; running it again (a retried job) adds nothing."""
+def _insert_in_batches(session: Session, rows: list[dict], batch_key, size: int) -> None:
+    """Rows are grouped into send batches as they are inserted: batch n of this fan-out gets
+    `batch_key(n)`, the id of the job that will send it. A row that already existed (a retried
+    job) keeps its own batch."""
+    for i, row in enumerate(rows):
+        row["batch"] = batch_key(i // size)
+    _insert_ignoring_duplicates(session, rows)
+
+
+def create_alerts(session: Session, action_id: int, recipients: Iterable[Recipient],
+                  batch_key, size: int) -> int:
+    """One alert delivery per phone; running it again, or for a wider area, adds nobody twice."""
     now = utcnow()
     rows = [
         {"action_id": action_id, "participant_id": r.participant_id, "phone": r.phone,
-         "channel": r.channel, "purpose": state.ALERT, "status": state.PENDING,
-         "attempts": 0, "created_at": now, "updated_at": now}
+         "channel": r.channel, "purpose": state.ALERT, "round": 0, "status": state.PENDING,
+         "attempts": 0, "redials": 0, "created_at": now, "updated_at": now}
         for r in recipients
     ]
-    if rows:
-        _insert_ignoring_duplicates(session, rows)
+    _insert_in_batches(session, rows, batch_key, size)
+    return len(rows)
 
 
-def create_outcomes(session: Session, action_id: int, alert_ids: list[int] | None = None) -> None:
-    """An outcome delivery for every alert that reached its person, by the same channel."""
-    query = select(Delivery.participant_id, Delivery.phone, Delivery.channel).where(
+def create_followups(session: Session, action_id: int, purpose: str, round_: int, batch_key,
+                     size: int, alert_ids: Sequence[int] | None = None) -> int:
+    """An update or outcome delivery for every alert that reached its person: by the alert's
+    channel, or by text when voicemail took the alert."""
+    channel = case((Delivery.status == state.VOICEMAIL, literal(TEXT_FALLBACK)),
+                   else_=Delivery.channel)
+    done = aliased(Delivery)
+    has_one = select(done.id).where(done.action_id == action_id, done.phone == Delivery.phone,
+                                    done.purpose == purpose, done.round == round_).exists()
+    # Only those who have none yet: a retried job, or the reconcile sweep, inserts nothing twice
+    # and costs a lookup per reached alert, not an insert.
+    query = select(Delivery.participant_id, Delivery.phone, channel.label("channel")).where(
         Delivery.action_id == action_id, Delivery.purpose == state.ALERT,
-        Delivery.status.in_(state.REACHED))
+        Delivery.status.in_(state.REACHED), ~has_one).order_by(Delivery.id)
     if alert_ids is not None:
         query = query.where(Delivery.id.in_(alert_ids))
     now = utcnow()
     rows = [
         {"action_id": action_id, "participant_id": r.participant_id, "phone": r.phone,
-         "channel": r.channel, "purpose": state.OUTCOME, "status": state.PENDING,
-         "attempts": 0, "created_at": now, "updated_at": now}
+         "channel": r.channel, "purpose": purpose, "round": round_, "status": state.PENDING,
+         "attempts": 0, "redials": 0, "created_at": now, "updated_at": now}
         for r in session.execute(query)
     ]
-    if rows:
-        _insert_ignoring_duplicates(session, rows)
+    _insert_in_batches(session, rows, batch_key, size)
+    return len(rows)
 
 
-def pending_ids(session: Session, action_id: int, purpose: str,
-                due_before: datetime | None = None) -> list[int]:
-    query = select(Delivery.id).where(
-        Delivery.action_id == action_id, Delivery.purpose == purpose,
-        Delivery.status == state.PENDING)
-    if due_before is not None:
-        query = query.where((Delivery.next_attempt_at.is_(None))
-                            | (Delivery.next_attempt_at <= due_before))
-    return list(session.scalars(query.order_by(Delivery.id)))
+def _still_sendable():
+    """Outcomes go out after the close; alerts and updates only while the action is active."""
+    action_status = select(Action.status).where(Action.id == Delivery.action_id).scalar_subquery()
+    return Delivery.purpose.not_in(WHILE_ACTIVE) | (action_status == ACTIVE)
 
 
-def claim(session: Session, delivery_ids: list[int]) -> list[Delivery]:
-    """PENDING -> SENDING, atomically: of two workers holding the same ids each delivery goes
-    to one of them. Alerts of an action that is no longer active are not claimed."""
-    if not delivery_ids:
-        return []
-    active_or_outcome = (Delivery.purpose != state.ALERT) | (
-        select(Action.status).where(Action.id == Delivery.action_id).scalar_subquery() == ACTIVE)
-    now = utcnow()
+def waiting_batches(session: Session, action_id: int | None = None) -> list[str]:
+    """Batch keys holding deliveries that wait to be sent and still may be."""
+    query = select(Delivery.batch).where(
+        Delivery.status.in_(state.WAITING), Delivery.batch.is_not(None), _still_sendable())
+    if action_id is not None:
+        query = query.where(Delivery.action_id == action_id)
+    return list(session.scalars(query.distinct()))
+
+
+def claim(session: Session, batch: str, now: datetime | None = None) -> list[Delivery]:
+    """Waiting -> SENDING for a whole batch, atomically: of two workers running the same batch
+    each delivery goes to one of them. Each claim is one more attempt."""
+    now = now or utcnow()
     claimed = session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == state.PENDING, active_or_outcome)
+        .where(Delivery.batch == batch, Delivery.status.in_(state.WAITING),
+               Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now + DUE_SLACK),
+               _still_sendable())
         .values(status=state.SENDING, attempts=Delivery.attempts + 1, claimed_at=now,
-                updated_at=now)
+                next_attempt_at=None, updated_at=now)
         .returning(Delivery),
         execution_options={"populate_existing": True},
     ).all()
     return sorted(claimed, key=lambda d: d.id)
 
 
-def cancel_claimed(session: Session, delivery_id: int) -> None:
-    """A claimed alert whose action closed before its turn came: never sent."""
+def _this_attempt(delivery_id: int, attempt: int):
+    return (Delivery.id == delivery_id) & (Delivery.attempts == attempt)
+
+
+def cancel_claimed(session: Session, delivery_id: int, attempt: int) -> None:
+    """A claimed delivery whose action closed before its turn came: never sent."""
     session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == state.SENDING)
+        update(Delivery).where(_this_attempt(delivery_id, attempt),
+                               Delivery.status == state.SENDING)
         .values(status=state.CANCELLED, updated_at=utcnow()))
 
 
-def accepted(session: Session, delivery_id: int, sid: str) -> None:
+def accepted(session: Session, delivery_id: int, attempt: int, sid: str) -> None:
     """The provider took it. A status callback may already have moved it further: keep that."""
     session.execute(
-        update(Delivery).where(Delivery.id == delivery_id).values(
+        update(Delivery).where(_this_attempt(delivery_id, attempt)).values(
             provider_sid=sid,
             status=case((Delivery.status == state.SENDING, state.QUEUED), else_=Delivery.status),
             updated_at=utcnow()))
 
 
-def retry_later(session: Session, delivery_id: int, delay: timedelta, error_code: str) -> None:
+def schedule_retry(session: Session, delivery_id: int, attempt: int, delay: timedelta,
+                   batch: str, reason: str, message: str | None = None,
+                   redial: bool = False) -> bool:
+    """-> RETRY, to be claimed again after `delay` by the job `batch`. From SENDING (a temporary
+    error, or verification found nothing) or, for a redial, from a call still in progress."""
+    sources = [s for s, rank in state.RANK.items() if rank < state.RANK[state.RETRY]]
+    now = utcnow()
+    values = {"status": state.RETRY, "next_attempt_at": now + delay, "batch": batch,
+              "error_code": reason[:10], "error_message": message, "updated_at": now}
+    if redial:
+        values.update(redials=Delivery.redials + 1, provider_sid=None)
+    result = session.execute(
+        update(Delivery).where(_this_attempt(delivery_id, attempt), Delivery.status.in_(sources))
+        .values(**values))
+    return result.rowcount == 1
+
+
+def fail(session: Session, delivery_id: int, attempt: int, code: str,
+         message: str | None = None) -> None:
+    """Final: refused for good, or out of attempts. The provider's code and reason are kept."""
     session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == state.SENDING)
-        .values(status=state.PENDING, next_attempt_at=utcnow() + delay, error_code=error_code,
+        update(Delivery).where(_this_attempt(delivery_id, attempt),
+                               Delivery.status == state.SENDING)
+        .values(status=state.FAILED, error_code=code[:10], error_message=message,
                 updated_at=utcnow()))
 
 
-def give_up(session: Session, delivery_id: int, error_code: str) -> None:
-    session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == state.SENDING)
-        .values(status=state.FAILED, error_code=error_code, updated_at=utcnow()))
-
-
-def advance(session: Session, delivery_id: int, new_status: str, sid: str | None = None,
-            error_code: str | None = None, answered_by: str | None = None) -> bool:
-    """Apply a provider status if it moves the delivery forward. Late, replayed and reordered
-    callbacks lose: one UPDATE whose WHERE only admits a higher rank. Returns whether it moved."""
+def advance(session: Session, delivery_id: int, attempt: int, new_status: str,
+            sid: str | None = None, error_code: str | None = None,
+            answered_by: str | None = None) -> bool:
+    """Apply a provider status if it moves this attempt forward. Late, replayed and reordered
+    callbacks lose: one UPDATE whose WHERE admits only a higher rank. Returns whether it moved."""
     lower = [s for s, rank in state.RANK.items() if rank < state.RANK[new_status]]
     values = {"status": new_status, "updated_at": utcnow()}
     if sid:
         values["provider_sid"] = func.coalesce(Delivery.provider_sid, sid)
     if error_code:
-        values["error_code"] = error_code
+        values["error_code"] = error_code[:10]
     if answered_by:
         values["answered_by"] = answered_by
     result = session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(lower))
+        update(Delivery).where(_this_attempt(delivery_id, attempt), Delivery.status.in_(lower))
         .values(**values))
     return result.rowcount == 1
 
 
-def cancel_pending(session: Session, action_id: int) -> int:
+def note_answered_by(session: Session, delivery_id: int, attempt: int, answered_by: str) -> None:
+    session.execute(update(Delivery).where(_this_attempt(delivery_id, attempt))
+                    .values(answered_by=answered_by))
+
+
+def correct_to_voicemail(session: Session, delivery_id: int, attempt: int) -> bool:
+    """A machine verdict that arrives after the call already ended as answered."""
     result = session.execute(
-        update(Delivery).where(Delivery.action_id == action_id, Delivery.purpose == state.ALERT,
-                               Delivery.status == state.PENDING)
+        update(Delivery).where(_this_attempt(delivery_id, attempt),
+                               Delivery.status == state.ANSWERED)
+        .values(status=state.VOICEMAIL, updated_at=utcnow()))
+    return result.rowcount == 1
+
+
+def cancel_waiting(session: Session, action_id: int) -> int:
+    """Closing: alerts and updates not yet sent (or waiting for a retry) are never sent."""
+    result = session.execute(
+        update(Delivery).where(Delivery.action_id == action_id,
+                               Delivery.purpose.in_(WHILE_ACTIVE),
+                               Delivery.status.in_(state.WAITING))
         .values(status=state.CANCELLED, updated_at=utcnow()))
     return result.rowcount
 
 
-def counts(session: Session, action_id: int) -> dict[str, dict[str, int]]:
+def stale_sending(session: Session, claimed_before: datetime) -> list[tuple[int, int]]:
+    """(id, attempt) of claims whose worker went silent: the provider may or may not have them."""
+    rows = session.execute(select(Delivery.id, Delivery.attempts).where(
+        Delivery.status == state.SENDING, Delivery.claimed_at < claimed_before))
+    return [(r.id, r.attempts) for r in rows]
+
+
+def counts(session: Session, action_ids: Sequence[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """Delivery counts per action, purpose and status, for many actions in one query."""
+    result: dict[int, dict[str, dict[str, int]]] = {
+        a: {p: {} for p in state.PURPOSES} for a in action_ids}
+    if not action_ids:
+        return result
     rows = session.execute(
-        select(Delivery.purpose, Delivery.status, func.count())
-        .where(Delivery.action_id == action_id)
-        .group_by(Delivery.purpose, Delivery.status))
-    result: dict[str, dict[str, int]] = {state.ALERT: {}, state.OUTCOME: {}}
-    for purpose, status, n in rows:
-        result.setdefault(purpose, {})[status] = n
+        select(Delivery.action_id, Delivery.purpose, Delivery.status, func.count())
+        .where(Delivery.action_id.in_(action_ids))
+        .group_by(Delivery.action_id, Delivery.purpose, Delivery.status))
+    for action_id, purpose, status, n in rows:
+        bucket = result[action_id].setdefault(purpose, {})
+        bucket[status] = bucket.get(status, 0) + n
     return result

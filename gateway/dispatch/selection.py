@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import channels
 from gateway.areas import Area
 from gateway.models import Address, Participant
 
@@ -39,16 +40,16 @@ def recipients(session: Session, area: Area) -> list[Recipient]:
         if not hit:
             continue
         known = chosen.get(row.participant_id)
-        # Home and work both inside: one delivery per phone, and a call beats an SMS
-        # because a ringing phone is noticed sooner.
-        if known is None or (known.channel == "sms" and row.channel == "voice"):
+        # Home and work both inside: one delivery per phone, by the channel noticed soonest.
+        if known is None or channels.preferred(row.channel, known.channel) != known.channel:
             chosen[row.participant_id] = Recipient(
                 row.participant_id, row.phone, row.channel, row.language)
     return sorted(chosen.values(), key=lambda r: r.participant_id)
 
 
-def preview(session: Session, area: Area) -> dict[str, int]:
-    counts = {"voice": 0, "sms": 0}
-    for recipient in recipients(session, area):
+def reach(people: list[Recipient]) -> dict[str, int]:
+    """How many would be alerted, per channel and in total."""
+    counts = dict.fromkeys(channels.NAMES, 0)
+    for recipient in people:
         counts[recipient.channel] += 1
-    return {**counts, "total": counts["voice"] + counts["sms"]}
+    return {**counts, "total": len(people)}

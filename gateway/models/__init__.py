@@ -1,6 +1,6 @@
 """The tables. Every alert to every phone is a Delivery row with an explicit state machine."""
 
-from gateway.models.action import Action, AuditEvent
+from gateway.models.action import Action, ActionUpdate, AuditEvent
 from gateway.models.base import Base, utcnow
 from gateway.models.delivery import Delivery
 from gateway.models.operator import Operator
@@ -8,6 +8,6 @@ from gateway.models.participant import Address, Participant
 from gateway.models.tip import Tip
 
 __all__ = [
-    "Base", "utcnow", "Participant", "Address", "Action", "AuditEvent", "Delivery", "Tip",
-    "Operator",
+    "Base", "utcnow", "Participant", "Address", "Action", "ActionUpdate", "AuditEvent", "Delivery",
+    "Tip", "Operator",
 ]

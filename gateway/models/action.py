@@ -10,8 +10,11 @@ from gateway.models.base import Base, utcnow
 INCIDENT_TYPES = (
     "burglary", "robbery", "hit_and_run", "violent_crime", "missing_person", "other",
 )
+# Publishing a description of a missing person needs the consent of family or guardian, recorded
+# by the operator when the action is drafted.
+NEEDS_CONSENT = frozenset({"missing_person"})
 
-# draft -> active -> closed. Only an active action sends alerts; closing is final.
+# draft -> active -> closed. Only an active action sends alerts and updates; closing is final.
 DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
 
 
@@ -21,14 +24,36 @@ class Action(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_type: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
-    # A GeoJSON geometry (Polygon), or {"type": "Circle", "center": [lon, lat], "radius_m": r}.
+    # The first area: a GeoJSON (Multi)Polygon, or {"type": "Circle", "center": [lon, lat],
+    # "radius_m": r}. Areas added by widening follow in `widened`, oldest first.
     area: Mapped[dict] = mapped_column(JSON)
+    widened: Mapped[list] = mapped_column(JSON, default=list)
+    # Reach per channel and the texts, computed once when drafted (selection is not free).
+    preview: Mapped[dict | None] = mapped_column(JSON)
+    consent_recorded: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(10), default=DRAFT, index=True)
     outcome: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+    @property
+    def areas(self) -> list[dict]:
+        return [self.area, *(self.widened or [])]
+
+
+class ActionUpdate(Base):
+    """A message sent during an action to everyone reached so far (e.g. "he was seen heading
+    north"). Its id is the `round` of its deliveries."""
+
+    __tablename__ = "action_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

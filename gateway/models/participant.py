@@ -7,7 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.models.base import Base, utcnow
 
-CHANNELS = ("voice", "sms")
 LABELS = ("home", "work")
 
 
@@ -31,7 +30,8 @@ class Participant(Base):
 
 
 class Address(Base):
-    """Where a participant lives or works; each address has its own channel."""
+    """Where a participant lives or works; each address has its own channel (a name in
+    gateway.channels.REGISTRY)."""
 
     __tablename__ = "addresses"
     __table_args__ = (Index("ix_addresses_lat_lon", "lat", "lon"),)

@@ -18,7 +18,8 @@ class Tip(Base):
     # Null when the caller could not be linked to one active action.
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, whatever the channel
+    channel: Mapped[str | None] = mapped_column(String(10))  # voice, sms, whatsapp
     body: Mapped[str | None] = mapped_column(Text)
     recording_url: Mapped[str | None] = mapped_column(String(300))
     duration_s: Mapped[int | None]

@@ -1,53 +1,66 @@
-"""Status callbacks for calls and messages. They may come late, twice or out of order:
-deliveries.advance only ever moves a delivery forward, so every replay is harmless."""
+"""Status callbacks, one route for every channel. They may come late, twice or out of order:
+deliveries.advance only ever moves a delivery forward, and the URL names the attempt, so a
+callback of an earlier attempt (before a redial) changes nothing."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import abort, request
+from sqlalchemy.orm import Session
 
+from gateway import channels
 from gateway.dispatch import deliveries
-from gateway.dispatch import status as provider_status
+from gateway.dispatch.retry import RetryPolicy
 from gateway.models import Action, Delivery
 from gateway.models import delivery as state
-from gateway.models.action import CLOSED
-from gateway.runtime import of_app
+from gateway.models.action import ACTIVE, CLOSED
+from gateway.runtime import Runtime, of_app
 from gateway.webhooks import bp
 
 log = logging.getLogger("gateway.webhooks")
 
+UNANSWERED = frozenset({state.BUSY, state.NO_ANSWER})
 
-def _apply(delivery_id: int, new_status: str | None, sid: str | None, **extra) -> str:
-    if new_status is None:
-        return ("", 204)
+
+@bp.post("/status/<channel>/<int:delivery_id>/<int:attempt>")
+def status_callback(channel: str, delivery_id: int, attempt: int):
+    if channel not in channels.REGISTRY:
+        abort(404, description="no such channel")
     runtime = of_app()
-    follow_up = False
     with runtime.transaction() as db:
-        delivery = db.get(Delivery, delivery_id)
-        if delivery is None or (sid and delivery.provider_sid and delivery.provider_sid != sid):
-            log.warning("callback.unknown delivery=%s", delivery_id)
-            return ("", 204)  # nothing of ours; 2xx so the provider does not retry forever
-        moved = deliveries.advance(db, delivery_id, new_status, sid=sid, **extra)
-        if moved and new_status in state.REACHED and delivery.purpose == state.ALERT:
-            action = db.get(Action, delivery.action_id)
-            follow_up = action.status == CLOSED  # reached after closing: still owed the outcome
+        follow_up = _apply(runtime, db, channel, delivery_id, attempt)
     if follow_up:
-        runtime.jobs.outcome_for(delivery_id)
-    log.info("callback delivery=%s status=%s moved=%s", delivery_id, new_status, moved)
-    return ("", 204)
+        follow_up()  # after the commit: the job must find what it was sent for
+    return ("", 204)  # 2xx whatever happened, so the provider stops retrying
 
 
-@bp.post("/status/call/<int:delivery_id>")
-def call_status(delivery_id: int):
-    answered_by = request.form.get("AnsweredBy")
-    new_status = provider_status.from_call(request.form.get("CallStatus", ""), answered_by)
-    return _apply(delivery_id, new_status, request.form.get("CallSid"),
-                  answered_by=answered_by)
-
-
-@bp.post("/status/message/<int:delivery_id>")
-def message_status(delivery_id: int):
-    new_status = provider_status.from_message(request.form.get("MessageStatus", ""))
-    return _apply(delivery_id, new_status, request.form.get("MessageSid"),
-                  error_code=request.form.get("ErrorCode") or None)
+def _apply(runtime: Runtime, db: Session, channel: str, delivery_id: int, attempt: int):
+    delivery = db.get(Delivery, delivery_id)
+    if delivery is None or delivery.attempts != attempt or delivery.channel != channel:
+        log.info("callback.stale delivery=%s attempt=%s", delivery_id, attempt)
+        return None
+    change = channels.get(channel).status_change(request.form, delivery.answered_by)
+    if change.status is None:
+        return None
+    if change.sid and delivery.provider_sid and delivery.provider_sid != change.sid:
+        log.warning("callback.other_sid delivery=%s", delivery_id)
+        return None
+    action = db.get(Action, delivery.action_id)
+    if change.status in UNANSWERED and delivery.purpose == state.ALERT:
+        policy = RetryPolicy.from_config(runtime.config)
+        delay = policy.redial(delivery.redials, attempt, action.status == ACTIVE)
+        if delay is not None:
+            key = runtime.jobs.retry_key(delivery_id, attempt)
+            redial = deliveries.schedule_retry(db, delivery_id, attempt, delay, key,
+                                               change.status, redial=True)
+            log.info("callback delivery=%s status=%s redial_in=%.0fs", delivery_id,
+                     change.status, delay.total_seconds())
+            return (lambda: runtime.jobs.send_later(key, delay)) if redial else None
+    moved = deliveries.advance(db, delivery_id, attempt, change.status, sid=change.sid,
+                               error_code=change.error_code, answered_by=change.answered_by)
+    log.info("callback delivery=%s status=%s moved=%s", delivery_id, change.status, moved)
+    if moved and change.status in state.REACHED and delivery.purpose == state.ALERT \
+            and action.status == CLOSED:  # reached after closing: still owed the outcome
+        return lambda: runtime.jobs.outcome_for(delivery_id)
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import request, url_for
+from flask import request
 
 from callflows import tipline as flow
 from gateway import tips
@@ -23,13 +23,26 @@ def _action_param() -> int | None:
 
 
 def _urls(action_id: int | None, language: str) -> flow.Urls:
-    base = of_app().config.public_base_url.rstrip("/")
-    params = {"action": action_id or "none", "lang": language}
+    urls, params = of_app().urls, {"action": action_id or "none", "lang": language}
     return flow.Urls(
-        menu=base + url_for("twilio.tipline_menu", **params),
-        dialed=base + url_for("twilio.tipline_dialed", **params),
-        recorded=base + url_for("twilio.tipline_recorded", **params),
+        menu=urls.build("twilio.tipline_menu", **params),
+        dialed=urls.build("twilio.tipline_dialed", **params),
+        recorded=urls.build("twilio.tipline_recorded", **params),
     )
+
+
+def _caller() -> str | None:
+    """The participant's number: the caller on the tip line, the callee on an alert call that
+    was put through (key 2)."""
+    outbound = request.form.get("Direction", "").startswith("outbound")
+    return request.form.get("To" if outbound else "From")
+
+
+def connect_for(action_id: int, language: str):
+    """Put an alerted participant through to the control room from the alert call itself."""
+    config = of_app().config
+    return twiml(flow.connect(_urls(action_id, language), config.control_room_number, None,
+                              language, config.tts_voice))
 
 
 def _seconds(value: str) -> int | None:
@@ -66,8 +79,8 @@ def tipline_dialed():
     status, language = request.form.get("DialCallStatus", ""), _language()
     if status == "completed":
         with runtime.transaction() as db:
-            tips.save(db, action_id=_action_param(), kind=tip_kinds.CALL,
-                      phone=request.form.get("From"), provider_sid=request.form["CallSid"],
+            tips.save(db, action_id=_action_param(), kind=tip_kinds.CALL, channel="voice",
+                      phone=_caller(), provider_sid=request.form["CallSid"],
                       body="Put through to the control room",
                       duration_s=_seconds(request.form.get("DialCallDuration", "")))
     return twiml(flow.dialed(status, _urls(_action_param(), language), language,
@@ -80,8 +93,8 @@ def tipline_recorded():
     form, language = request.form, _language()
     if form.get("RecordingSid"):
         with runtime.transaction() as db:
-            tips.save(db, action_id=_action_param(), kind=tip_kinds.RECORDING,
-                      phone=form.get("From"), provider_sid=form["RecordingSid"],
+            tips.save(db, action_id=_action_param(), kind=tip_kinds.RECORDING, channel="voice",
+                      phone=_caller(), provider_sid=form["RecordingSid"],
                       recording_url=form.get("RecordingUrl"),
                       duration_s=_seconds(form.get("RecordingDuration", "")))
     return twiml(flow.recorded(language, runtime.config.tts_voice))

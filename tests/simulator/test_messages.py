@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from callflows.segments import measure
+from simulator import messages
 from simulator.messages import num_segments
+
+# An extension character exactly where part one would end: it moves whole to part two, which
+# then overflows into a third part, although 305 septets would fit two parts of 153.
+EURO_AT_THE_SEAM = "a" * 152 + "€" + "a" * 152
 
 
 @pytest.mark.parametrize(
@@ -23,10 +29,30 @@ from simulator.messages import num_segments
         ("é" * 160, 1),  # é is in the GSM-7 basic set
         ("😀" * 35, 1),  # 70 UTF-16 units
         ("😀" * 36, 2),
+        (EURO_AT_THE_SEAM, 3),
     ],
 )
 def test_num_segments(text, segments):
     assert num_segments(text) == segments
+    assert num_segments(text) == measure(text).count  # the gateway's counter, not a copy
+
+
+def test_simulator_has_no_segment_tables_of_its_own():
+    # One counter for gateway and simulator: a second copy would drift (it did: ESC was
+    # counted as a GSM-7 character here and not in callflows).
+    assert not hasattr(messages, "GSM7_BASIC") and not hasattr(messages, "is_gsm7")
+
+
+def test_whatsapp_is_always_one_segment():
+    assert num_segments("ë" * 500, to="whatsapp:+31612345671") == 1
+    assert num_segments("ë" * 500, to="+31612345671") == 8
+
+
+def test_segments_in_resource_follow_gsm_03_38(sim):
+    response = sim.api(
+        "POST", "/Messages.json", data={"To": "+31612345671", "From": "X", "Body": EURO_AT_THE_SEAM}
+    )
+    assert response.status_code == 201 and response.json()["num_segments"] == "3"
 
 
 def send(sim, gateway, to: str, body: str = "Burgernet: kijk uit naar een witte scooter.") -> str:

@@ -101,6 +101,49 @@ def test_message_resources_conform(sim, gateway, openapi):
     assert [m["sid"] for m in listed["messages"]] == [created["sid"]]
 
 
+def test_async_amd_call_conforms(sim, gateway, openapi):
+    created = exchange(
+        sim,
+        openapi,
+        "POST",
+        "/Calls.json",
+        data={
+            "To": "+31612345676",
+            "From": CALLER_ID,
+            "Twiml": "<Response><Pause length='10'/></Response>",
+            "MachineDetection": "DetectMessageEnd",
+            "MachineDetectionTimeout": "20",
+            "AsyncAmd": "true",
+            "AsyncAmdStatusCallback": gateway.url("/amd"),
+            "AsyncAmdStatusCallbackMethod": "POST",
+        },
+    )
+    sim.wait()
+    fetched = exchange(sim, openapi, "GET", f"/Calls/{created['sid']}.json")
+    assert fetched["answered_by"] == "machine_end_beep"
+
+
+def test_whatsapp_template_message_conforms(sim, openapi):
+    created = exchange(
+        sim,
+        openapi,
+        "POST",
+        "/Messages.json",
+        data={
+            "To": "whatsapp:+31612345671",
+            "From": "whatsapp:+3197010000000",
+            "ContentSid": "HX" + "a" * 32,
+            "ContentVariables": '{"1": "Zoetermeer"}',
+        },
+    )
+    assert created["num_segments"] == "1" and created["to"] == "whatsapp:+31612345671"
+    sim.wait()
+    listed = exchange(
+        sim, openapi, "GET", "/Messages.json", params={"To": "whatsapp:+31612345671"}
+    )
+    assert [(m["sid"], m["status"]) for m in listed["messages"]] == [(created["sid"], "read")]
+
+
 def test_paging_envelope_conforms(sim, openapi):
     for n in range(3):
         sim.api("POST", "/Messages.json", data={"To": f"+3161234567{n}", "From": "X", "Body": "b"})

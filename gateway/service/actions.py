@@ -1,0 +1,167 @@
+"""The life of an action: draft (with a preview of its reach and texts), start (with the
+confirmation threshold), widen, update, close. Each function is one transaction with its audit
+event; jobs are enqueued only after the commit, so a worker always finds what it was sent for."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway import areas
+from gateway.dispatch import content, deliveries, selection
+from gateway.errors import ApiError
+from gateway.models import Action, ActionUpdate, AuditEvent, Delivery, utcnow
+from gateway.models import delivery as state
+from gateway.models.action import ACTIVE, CLOSED, DRAFT, INCIDENT_TYPES, NEEDS_CONSENT
+from gateway.runtime import Runtime
+
+MAX_DESCRIPTION = 600
+MAX_MESSAGE = 300  # outcome and update texts
+# Above this many recipients a start must be confirmed: sending to tens of thousands of people
+# by a slip of the mouse must be hard.
+CONFIRM_ABOVE = 1000
+
+
+def _text(value: object, field: str, max_length: int) -> str:
+    if not isinstance(value, str):
+        raise ApiError(422, field, "is required" if value is None else "must be a string")
+    value = value.strip()
+    if not value:
+        raise ApiError(422, field, "must not be empty")
+    if len(value) > max_length:
+        raise ApiError(422, field, f"must be at most {max_length} characters")
+    return value
+
+
+def _area(data: object, field: str = "area") -> areas.Area:
+    if data is None:
+        raise ApiError(422, field, "is required")
+    try:
+        return areas.parse(data)
+    except areas.InvalidArea as exc:
+        raise ApiError(422, field, str(exc)) from None
+
+
+def _fits(purpose: str, incident_type: str, body: str, field: str, rt: Runtime) -> None:
+    problem = content.too_long(content.texts_of(purpose, incident_type, body, rt.config),
+                               rt.config)
+    if problem:
+        raise ApiError(422, field, problem)
+
+
+def load(db: Session, action_id: int, lock: bool = False) -> Action:
+    query = select(Action).where(Action.id == action_id)
+    action = db.scalar(query.with_for_update() if lock else query)
+    if action is None:
+        raise ApiError(404, "action_id", "no such action")
+    return action
+
+
+def _audit(db: Session, operator_id: int | None, action: Action, event: str, **detail) -> None:
+    db.add(AuditEvent(operator_id=operator_id, action_id=action.id, event=event, detail=detail))
+
+
+def preview_area(db: Session, area: areas.Area, exclude_action: int | None = None) -> dict:
+    """Who an area would reach, per channel; with `exclude_action`, only people that action
+    has not alerted yet (what widening adds)."""
+    people = selection.recipients(db, area)
+    if exclude_action is not None:
+        alerted = set(db.scalars(select(Delivery.phone).where(
+            Delivery.action_id == exclude_action, Delivery.purpose == state.ALERT)))
+        people = [p for p in people if p.phone not in alerted]
+    return selection.reach(people)
+
+
+def draft(rt: Runtime, operator_id: int | None, incident_type: object, description: object,
+          area: object, consent: object = False) -> Action:
+    if incident_type not in INCIDENT_TYPES:
+        raise ApiError(422, "incident_type", f"must be one of {', '.join(INCIDENT_TYPES)}")
+    description = _text(description, "description", MAX_DESCRIPTION)
+    parsed = _area(area)
+    if incident_type in NEEDS_CONSENT and consent is not True:
+        raise ApiError(422, "consent", "a missing-person action needs the recorded consent of "
+                                       "family or guardian: send \"consent\": true")
+    _fits(state.ALERT, incident_type, description, "description", rt)
+    with rt.transaction() as db:
+        reach = preview_area(db, parsed)
+        action = Action(incident_type=incident_type, description=description,
+                        area=parsed.geojson, widened=[], status=DRAFT, created_by=operator_id,
+                        consent_recorded=consent is True,
+                        preview={**reach, **content.preview(incident_type, description,
+                                                            rt.config)})
+        db.add(action)
+        db.flush()
+        _audit(db, operator_id, action, "action.created", recipients=reach["total"],
+               consent_recorded=action.consent_recorded)
+    return action
+
+
+def start(rt: Runtime, operator_id: int | None, action_id: int, confirm: bool = False) -> Action:
+    with rt.transaction() as db:
+        action = load(db, action_id, lock=True)
+        if action.status != DRAFT:
+            raise ApiError(409, "status", f"only a draft can be started; this one is {action.status}")
+        expected = (action.preview or {}).get("total", 0)
+        if expected > CONFIRM_ABOVE and not confirm:
+            raise ApiError(409, "confirm", f"this reaches {expected} participants; "
+                                           "repeat with {\"confirm\": true} to send")
+        action.status, action.started_at = ACTIVE, utcnow()
+        _audit(db, operator_id, action, "action.started", expected_recipients=expected,
+               confirmed=bool(confirm))
+    rt.jobs.fan_out(action_id, 0)
+    return action
+
+
+def widen(rt: Runtime, operator_id: int | None, action_id: int, area: object) -> tuple[Action, dict]:
+    """Add an area to an active action: only people not yet alerted are alerted."""
+    parsed = _area(area)
+    with rt.transaction() as db:
+        action = load(db, action_id, lock=True)
+        if action.status != ACTIVE:
+            raise ApiError(409, "status", f"only an active action can be widened; this one is "
+                                          f"{action.status}")
+        added = preview_area(db, parsed, exclude_action=action_id)
+        action.widened = [*(action.widened or []), parsed.geojson]
+        index = len(action.widened)
+        _audit(db, operator_id, action, "action.widened", area_index=index,
+               new_recipients=added["total"])
+    rt.jobs.fan_out(action_id, index)
+    return action, added
+
+
+def update(rt: Runtime, operator_id: int | None, action_id: int, text: object) -> ActionUpdate:
+    """A message to everyone the action has reached so far, by their channel."""
+    text = _text(text, "text", MAX_MESSAGE)
+    _fits(state.UPDATE, "", text, "text", rt)
+    with rt.transaction() as db:
+        action = load(db, action_id, lock=True)
+        if action.status != ACTIVE:
+            raise ApiError(409, "status", f"only an active action can be updated; this one is "
+                                          f"{action.status}")
+        message = ActionUpdate(action_id=action_id, text=text, created_by=operator_id)
+        db.add(message)
+        db.flush()
+        _audit(db, operator_id, action, "action.updated", update_id=message.id, text=text)
+    rt.jobs.followups(action_id, state.UPDATE, message.id)
+    return message
+
+
+def close(rt: Runtime, operator_id: int | None, action_id: int, outcome: object) -> Action:
+    """Stop alerting; everyone who was reached gets the outcome."""
+    outcome = _text(outcome, "outcome", MAX_MESSAGE)
+    _fits(state.OUTCOME, "", outcome, "outcome", rt)
+    with rt.transaction() as db:
+        action = load(db, action_id, lock=True)
+        if action.status == CLOSED:
+            raise ApiError(409, "status", "this action is already closed")
+        was_active = action.status == ACTIVE
+        action.status, action.outcome, action.closed_at = CLOSED, outcome, utcnow()
+        _audit(db, operator_id, action, "action.closed", outcome=outcome)
+    if was_active:
+        rt.jobs.followups(action_id, state.OUTCOME, 0)
+    return action
+
+
+def overview(db: Session, action_ids: list[int]) -> dict[int, dict]:
+    """Delivery counts of many actions in one query (the console lists fifty at once)."""
+    return deliveries.counts(db, action_ids)
