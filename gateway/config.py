@@ -100,6 +100,10 @@ class Config:
             delays = (-1.0,)
         if any(d < 0 for d in delays):
             raise RuntimeError("CALL_RETRY_DELAYS_SECONDS must be seconds, e.g. 120,300 (or empty)")
+        if self.twilio_timeout_seconds * 4 / 3 >= self.stale_sending_seconds:
+            # A claim renewed just before its request must not look stale while the request
+            # is still in flight, or verification could release what is being sent.
+            raise RuntimeError("STALE_SENDING_SECONDS must exceed 4/3 of TWILIO_TIMEOUT_SECONDS")
         for name in ("calls_per_second", "sms_segments_per_second", "whatsapp_per_second"):
             if getattr(self, name) <= 0:
                 raise RuntimeError(f"{name.upper()} must be a positive number")

@@ -85,14 +85,14 @@ class Jobs:
         self.queues[ALERTS].enqueue("worker.jobs.outcome_for", delivery_id,
                                     retry=IDEMPOTENT_RETRY)
 
-    def verify(self, delivery_id: int, attempt: int, delay: timedelta) -> None:
+    def verify(self, delivery_id: int, attempt: int, delay: timedelta,
+               stale_only: bool = False) -> None:
         job_id = self.verify_key(delivery_id, attempt)
+        args = ("worker.jobs.verify_sending", delivery_id, attempt, stale_only)
         if delay.total_seconds() > 0:
-            self.queues[ALERTS].enqueue_in(delay, "worker.jobs.verify_sending", delivery_id,
-                                           attempt, job_id=job_id)
+            self.queues[ALERTS].enqueue_in(delay, *args, job_id=job_id)
         else:
-            self.queues[ALERTS].enqueue("worker.jobs.verify_sending", delivery_id, attempt,
-                                        job_id=job_id)
+            self.queues[ALERTS].enqueue(*args, job_id=job_id)
 
     def reconcile(self) -> None:
         self.queues[DEFAULT].enqueue("worker.jobs.reconcile")

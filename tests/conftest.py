@@ -17,6 +17,8 @@ from gateway.migrate import upgrade
 from gateway.models import Base
 from gateway.runtime import Runtime
 
+pytest_plugins = ["tests.live"]  # the `live` fixture: gateway and simulator over real HTTP
+
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PUBLIC_BASE_URL = "http://gateway.test"

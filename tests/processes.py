@@ -68,6 +68,7 @@ def gateway_env(config, ports: dict, tipline: str) -> dict[str, str]:
         "PUBLIC_BASE_URL": gateway, "TWILIO_API_BASE_URL": f"http://127.0.0.1:{ports['sim']}",
         "TIPLINE_NUMBER": tipline, "PORT": str(ports["web"]), "WEB_CONCURRENCY": "2",
         "RETRY_BASE_SECONDS": "0.1", "VERIFY_AFTER_SECONDS": "1", "STALE_SENDING_SECONDS": "2",
+        "TWILIO_TIMEOUT_SECONDS": "1",
         "RECONCILE_EVERY_SECONDS": "1", "SIM_SPEED": "0",
         # Faster than Twilio's default pace, so the suite stays quick; busy numbers are redialled
         # once, a second later, by the worker's scheduler.

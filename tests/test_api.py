@@ -183,3 +183,39 @@ def test_unknown_action_is_404(client, auth):
     response = client.get("/api/actions/999", headers=auth)
     assert response.status_code == 404
     assert response.json["error"]["field"] == "action_id"
+
+
+def test_text_over_the_segment_budget_is_422_and_nothing_is_written(client, auth, runtime):
+    # 'ë' is not GSM-7: the whole SMS becomes UCS-2, 67 characters a part.
+    long = "Jongen met een blauwe jas, loopt richting de brug bij het café ë. " * 3
+    response = client.post("/api/actions", headers=auth, json={
+        "incident_type": "burglary", "description": long, "area": factories.circle()})
+    assert response.status_code == 422 and response.json["error"]["field"] == "description"
+    assert "UCS-2 segments" in response.json["error"]["message"]
+    with runtime.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Action)) == 0
+    action = create_action(client, auth)
+    closed = client.post(f"/api/actions/{action['id']}/close", headers=auth,
+                         json={"outcome": "a" * 170 + "€" * 70})  # 310 septets: 3 parts
+    assert closed.status_code == 202
+    refused = client.post(f"/api/actions/{create_action(client, auth)['id']}/close",
+                          headers=auth, json={"outcome": "ë" * 250})
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "outcome"
+
+
+def test_missing_person_needs_recorded_consent(client, auth, runtime):
+    body = {"incident_type": "missing_person", "description": "Meisje, 6 jaar, roze jas",
+            "area": factories.circle()}
+    refused = client.post("/api/actions", headers=auth, json=body)
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "consent"
+    created = client.post("/api/actions", headers=auth, json={**body, "consent": True})
+    assert created.status_code == 201 and created.json["consent_recorded"] is True
+    with runtime.sessions() as db:
+        audit = db.scalars(select(AuditEvent)).one()
+    assert audit.detail["consent_recorded"] is True
+
+
+def test_start_body_that_is_not_an_object_is_400(client, auth):
+    action = create_action(client, auth)
+    response = client.post(f"/api/actions/{action['id']}/start", headers=auth, json=[1, 2])
+    assert response.status_code == 400

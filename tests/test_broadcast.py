@@ -10,20 +10,15 @@ import pytest
 from gateway.config import Config
 from tests import factories
 from tests.helpers import pump, run_jobs
-from tests.test_live import add_people, live, ports  # noqa: F401  (fixtures)
+from tests.live import live_config
+from tests.test_live import add_people
 
 NEAR, FAR = (4.4931, 52.0575), (4.4931, 52.0845)  # the centre, and 3 km north of it
 
 
 @pytest.fixture
-def config(config, ports) -> Config:  # noqa: F811
-    return replace(
-        config, public_base_url=f"http://127.0.0.1:{ports['gateway']}",
-        twilio_api_base_url=f"http://127.0.0.1:{ports['sim']}",
-        twilio_timeout_seconds=0.5, verify_after_seconds=2.0, retry_base_seconds=0.05,
-        calls_per_second=1000, sms_segments_per_second=1000, whatsapp_per_second=1000,
-        call_retry_delays_seconds="0.2,0.2",
-    )
+def config(config, ports) -> Config:
+    return live_config(config, ports, call_retry_delays_seconds="0.2,0.2")
 
 
 def people(runtime, spec: dict[str, tuple[str, tuple[float, float]]]) -> None:
@@ -32,7 +27,7 @@ def people(runtime, spec: dict[str, tuple[str, tuple[float, float]]]) -> None:
             factories.participant(db, phone, channel=channel, lat=lat, lon=lon)
 
 
-def test_widen_alerts_only_the_newly_covered(live, runtime):  # noqa: F811
+def test_widen_alerts_only_the_newly_covered(live, runtime):
     people(runtime, {"+31610000201": ("voice", NEAR), "+31610000202": ("sms", NEAR),
                      "+31610000203": ("sms", FAR)})
     action_id = live.start_action(radius_m=1000)
@@ -51,7 +46,7 @@ def test_widen_alerts_only_the_newly_covered(live, runtime):  # noqa: F811
     assert again.json()["added"]["total"] == 0
 
 
-def test_widen_refuses_a_draft_and_a_bad_area(live):  # noqa: F811
+def test_widen_refuses_a_draft_and_a_bad_area(live):
     draft = live.api("POST", "/api/actions", json={
         "incident_type": "robbery", "description": "Twee mannen op een scooter",
         "area": factories.circle()}).json()
@@ -62,7 +57,7 @@ def test_widen_refuses_a_draft_and_a_bad_area(live):  # noqa: F811
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "area"
 
 
-def test_update_reaches_everyone_reached_by_their_channel(live, runtime):  # noqa: F811
+def test_update_reaches_everyone_reached_by_their_channel(live, runtime):
     add_people(runtime, {"+31610000211": "voice", "+31610000216": "voice",  # answers, voicemail
                          "+31610000212": "sms", "+31610000218": "voice"})  # delivered, busy
     action_id = live.start_action()
@@ -85,7 +80,7 @@ def test_update_reaches_everyone_reached_by_their_channel(live, runtime):  # noq
     assert closed.status_code == 422 and closed.json()["error"]["field"] == "text"
 
 
-def test_voicemail_hears_the_short_version_after_the_verdict(live, runtime):  # noqa: F811
+def test_voicemail_hears_the_short_version_after_the_verdict(live, runtime):
     add_people(runtime, {"+31610000226": "voice"})
     live.start_action()
     alert = live.settle()["+31610000226"]
@@ -97,7 +92,7 @@ def test_voicemail_hears_the_short_version_after_the_verdict(live, runtime):  # 
     assert "rode jas" in after[-1] and after[-1].endswith("0 8 0 0, 0 0 1 1.")
 
 
-def test_busy_is_redialled_by_policy_then_stays_final(live, runtime):  # noqa: F811
+def test_busy_is_redialled_by_policy_then_stays_final(live, runtime):
     add_people(runtime, {"+31610000238": "voice"})  # busy, every time
     live.start_action()
     alert = live.settle(timeout=30)["+31610000238"]
@@ -105,7 +100,7 @@ def test_busy_is_redialled_by_policy_then_stays_final(live, runtime):  # noqa: F
     assert len(live.sim_records("+31610000238")) == 3  # the first call and two redials
 
 
-def test_close_stops_a_waiting_redial(live, runtime, config):  # noqa: F811
+def test_close_stops_a_waiting_redial(live, runtime, config):
     live.runtime.config = replace(config, call_retry_delays_seconds="30")
     add_people(runtime, {"+31610000248": "voice"})
     action_id = live.start_action()
@@ -117,7 +112,7 @@ def test_close_stops_a_waiting_redial(live, runtime, config):  # noqa: F811
     assert len(live.sim_records("+31610000248")) == 1
 
 
-def test_whatsapp_outside_24_hours_fails_with_63016_and_is_not_retried(live, runtime):  # noqa: F811
+def test_whatsapp_outside_24_hours_fails_with_63016_and_is_not_retried(live, runtime):
     add_people(runtime, {"+31610000251": "whatsapp"})
     live.start_action()
     alert = live.settle()["+31610000251"]
@@ -127,7 +122,7 @@ def test_whatsapp_outside_24_hours_fails_with_63016_and_is_not_retried(live, run
     assert message["from"] == "whatsapp:+31790000001"
 
 
-def test_whatsapp_inside_24_hours_or_as_template_is_delivered(live, runtime, config):  # noqa: F811
+def test_whatsapp_inside_24_hours_or_as_template_is_delivered(live, runtime, config):
     add_people(runtime, {"+31610000261": "whatsapp", "+31610000262": "whatsapp"})
     live.sim("PUT", "/sim/incoming/+31790000001",
              json={"sms_url": f"{config.public_base_url}/twilio/sms/inbound"})
@@ -145,7 +140,7 @@ def test_whatsapp_inside_24_hours_or_as_template_is_delivered(live, runtime, con
     assert tips == []  # the inbound "Hallo" came before the action: not a tip of it
 
 
-def test_permanent_errors_keep_their_reason(live, runtime):  # noqa: F811
+def test_permanent_errors_keep_their_reason(live, runtime):
     add_people(runtime, {"+31610000271": "sms"})
     live.behave("+31610000271", "unsubscribed")
     live.start_action()
@@ -154,7 +149,7 @@ def test_permanent_errors_keep_their_reason(live, runtime):  # noqa: F811
     assert "unsubscribed" in alert.error_message
 
 
-def test_an_unknown_outcome_counts_as_an_attempt_and_is_capped(live, runtime, config):  # noqa: F811
+def test_an_unknown_outcome_counts_as_an_attempt_and_is_capped(live, runtime, config):
     from tests.test_live import _stuck_in_sending
     from worker import jobs
     delivery_id = _stuck_in_sending(runtime, "+31610000281", "voice")
@@ -167,7 +162,7 @@ def test_an_unknown_outcome_counts_as_an_attempt_and_is_capped(live, runtime, co
     assert live.sim_records("+31610000281") == []
 
 
-def test_a_bug_in_our_code_is_not_retried_as_a_provider_error(live, runtime, monkeypatch):  # noqa: F811
+def test_a_bug_in_our_code_is_not_retried_as_a_provider_error(live, runtime, monkeypatch):
     """A programming error must surface, not go down the provider's retry loop: the job fails
     loudly, nothing is sent, and the claim is left for reconciliation to verify."""
     from gateway.channels.sms import Sms
@@ -184,3 +179,40 @@ def test_a_bug_in_our_code_is_not_retried_as_a_provider_error(live, runtime, mon
     failed = runtime.jobs.queues["alerts"].failed_job_registry.get_job_ids()
     assert len(failed) == 1
     assert live.sim_records("+31610000292") == []
+
+
+def test_a_claim_renewed_while_verification_asks_is_not_released(live, runtime, config,
+                                                                 monkeypatch):
+    """A delivery waited long for its pacing slot, so reconciliation took its claim for a dead
+    worker's. Its sender renews the claim just before sending; verification, which asked the
+    provider before that and found nothing, must then leave it alone: else it would go twice."""
+    from datetime import timedelta
+
+    from gateway.channels.voice import Voice
+    from gateway.dispatch import deliveries
+    from gateway.models import Delivery, utcnow
+    from tests.test_live import _stuck_in_sending
+    from worker import jobs
+    delivery_id = _stuck_in_sending(runtime, "+31610000301", "voice")
+    with runtime.transaction() as db:
+        db.get(Delivery, delivery_id).claimed_at = utcnow() - timedelta(hours=1)
+    find = Voice.find
+
+    def sender_renews_meanwhile(self, *args):
+        found = find(self, *args)
+        with runtime.transaction() as db:
+            assert deliveries.still_mine(db, delivery_id, 1)
+        return found
+
+    monkeypatch.setattr(Voice, "find", sender_renews_meanwhile)
+    assert jobs.verify_sending(delivery_id, 1, True) == "alive"
+    assert live.deliveries()["+31610000301"].status == "sending"
+    monkeypatch.setattr(Voice, "find", find)
+    # Renewed a moment ago: reconciliation's verification leaves it alone from the start.
+    assert jobs.verify_sending(delivery_id, 1, True) == "alive"
+    # A sender that asks too late finds its delivery released and does not send it.
+    with runtime.transaction() as db:
+        db.get(Delivery, delivery_id).claimed_at = utcnow() - timedelta(hours=1)
+    assert jobs.verify_sending(delivery_id, 1, True) == "released"
+    with runtime.transaction() as db:
+        assert not deliveries.still_mine(db, delivery_id, 1)

@@ -3,53 +3,17 @@ provider's faults injected: 429, timeouts, replayed and reordered callbacks."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from gateway import create_app
 from gateway.config import Config
-from simulator.app import create_app as create_simulator
-from simulator.settings import Settings
 from tests import factories
-from tests.helpers import ServerThread, free_port, run_jobs
-from tests.live import Live
-
-TIPLINE = "+318000011"
-
-
-@pytest.fixture
-def ports():
-    return {"gateway": free_port(), "sim": free_port()}
+from tests.helpers import run_jobs
+from tests.live import TIPLINE, live_config
 
 
 @pytest.fixture
 def config(config, ports) -> Config:
-    """The suite's config, pointed at real loopback servers, with short fault timings."""
-    return replace(
-        config, public_base_url=f"http://127.0.0.1:{ports['gateway']}",
-        twilio_api_base_url=f"http://127.0.0.1:{ports['sim']}",
-        twilio_timeout_seconds=0.5, verify_after_seconds=2.0, retry_base_seconds=0.05,
-        # Pacing has its own tests and benchmark; here it must not slow the faults down.
-        calls_per_second=1000, sms_segments_per_second=1000, whatsapp_per_second=1000,
-        call_retry_delays_seconds="",
-    )
-
-
-@pytest.fixture
-def live(runtime, config, ports, token):
-    sim_app = create_simulator(Settings(
-        account_sid=config.twilio_account_sid, auth_token=config.twilio_auth_token, speed=0,
-        public_url=config.twilio_api_base_url, slow_seconds=1.0,
-        incoming={TIPLINE: {"voice_url": f"{config.public_base_url}/twilio/voice/tipline",
-                            "sms_url": f"{config.public_base_url}/twilio/sms/inbound"}}))
-    servers = [ServerThread(create_app(runtime=runtime), ports["gateway"]),
-               ServerThread(sim_app, ports["sim"])]
-    yield Live(runtime, config.public_base_url, config.twilio_api_base_url,
-               {"Authorization": f"Bearer {token}"})
-    for server in servers:
-        server.stop()
-    sim_app.extensions["simulator"].pool.shutdown()
+    return live_config(config, ports)
 
 
 def add_people(runtime, spec: dict[str, str]) -> None:
@@ -224,8 +188,8 @@ def test_close_during_a_batch_cancels_what_was_not_yet_sent(live, runtime, monke
     action_id = live.start_action()
     claim = deliveries.claim
 
-    def claim_then_close(db, batch):
-        claimed = claim(db, batch)
+    def claim_then_close(db, batch, **kwargs):
+        claimed = claim(db, batch, **kwargs)
         db.get(Action, action_id).status = "closed"  # commits with the claim, before any send
         return claimed
 

@@ -53,7 +53,19 @@ def test_responses_conform(spec, client, auth, runtime):
     conforms(spec, client.post(f"/api/actions/{action['id']}/start", headers=auth), 202)
     conforms(spec, client.post(f"/api/actions/{action['id']}/start", headers=auth), 409)
     conforms(spec, client.get(f"/api/actions/{action['id']}/tips", headers=auth), 200)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/widen", headers=auth,
+                               json={"area": factories.circle(3000)}), 202)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/widen", headers=auth,
+                               json={"area": {"type": "Circle"}}), 422)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/update", headers=auth,
+                               json={"text": "Gezien bij het station"}), 202)
+    conforms(spec, client.get(f"/api/actions/{action['id']}", headers=auth), 200)
     conforms(spec, client.post(f"/api/actions/{action['id']}/close", headers=auth,
                                json={"outcome": "Aangehouden"}), 202)
+    conforms(spec, client.post(f"/api/actions/{action['id']}/update", headers=auth,
+                               json={"text": "Te laat"}), 409)
+    conforms(spec, client.post("/api/actions", headers=auth, json={
+        "incident_type": "missing_person", "description": "Meisje, 6 jaar",
+        "area": factories.circle()}), 422)
     conforms(spec, client.get("/api/actions", headers=auth), 200)
     conforms(spec, client.get("/api/actions"), 401)

@@ -79,8 +79,8 @@ def outcome_for(delivery_id: int) -> None:
     _enqueue_waiting(rt, delivery.action_id)
 
 
-def verify_sending(delivery_id: int, attempt: int) -> str:
-    return verify.verify_sending(runtime.current(), delivery_id, attempt)
+def verify_sending(delivery_id: int, attempt: int, stale_only: bool = False) -> str:
+    return verify.verify_sending(runtime.current(), delivery_id, attempt, stale_only)
 
 
 def reconcile() -> dict[str, int]:
@@ -107,7 +107,7 @@ def reconcile() -> dict[str, int]:
     verifying = rt.jobs.held(rt.jobs.verify_key(i, a) for i, a in stale)
     unverified = [(i, a) for i, a in stale if rt.jobs.verify_key(i, a) not in verifying]
     for delivery_id, attempt in unverified:
-        rt.jobs.verify(delivery_id, attempt, timedelta(0))
+        rt.jobs.verify(delivery_id, attempt, timedelta(0), stale_only=True)
     log.info("reconcile.done waiting_batches=%s requeued=%s stale=%s", len(waiting), len(lost),
              len(unverified))
     return {"requeued": len(lost), "stale": len(unverified)}

@@ -4,6 +4,11 @@ what happened; the retry policy (gateway/dispatch/retry.py) decides what comes n
 
 A batch is sent by MAX_PROVIDER_CONCURRENCY threads: a create at Twilio takes 100-200 ms of
 network time, so one request at a time would cap a worker far below the contracted rate.
+
+The batch is claimed a few deliveries at a time, as the threads can take them: pacing may make a
+delivery wait for its slot, and a claim that sits for long looks like a dead worker's to
+reconciliation. A delivery that waited long renews its claim just before it goes out, and is
+not sent if verification released it meanwhile.
 """
 
 from __future__ import annotations
@@ -48,10 +53,11 @@ class ActiveActions:
             return action_id in self.active
 
 
-def _prepare(rt: Runtime, batch: str) -> list[tuple[Outgoing, str, int]]:
-    """Claim the batch and build each delivery's outgoing message, in one transaction."""
+def _prepare(rt: Runtime, batch: str, limit: int) -> list[tuple[Outgoing, str, int, float]]:
+    """Claim up to `limit` of the batch and build each one's outgoing message, in one
+    transaction."""
     with rt.transaction() as db:
-        claimed = deliveries.claim(db, batch)
+        claimed = deliveries.claim(db, batch, limit=limit)
         if not claimed:
             return []
         actions = {a.id: a for a in db.scalars(
@@ -66,25 +72,38 @@ def _prepare(rt: Runtime, batch: str) -> list[tuple[Outgoing, str, int]]:
             text = content.text_for(d.purpose, actions[d.action_id], rounds.get(d.round),
                                     language, rt.config)
             out = Outgoing(d.id, d.attempts, d.phone, d.purpose, language, text)
-            work.append((out, d.channel, d.action_id))
+            work.append((out, d.channel, d.action_id, time.monotonic()))
         return work
 
 
 def send_batch(rt: Runtime, batch: str) -> Counter:
-    work = _prepare(rt, batch)
-    # The claim is committed and no connection is held while the provider is called.
     active = ActiveActions(rt)
     policy = RetryPolicy.from_config(rt.config)
-    with ThreadPoolExecutor(max(1, rt.config.max_provider_concurrency)) as pool:
-        return Counter(pool.map(lambda item: send_one(rt, active, policy, *item), work))
+    threads = max(1, rt.config.max_provider_concurrency)
+    tally: Counter = Counter()
+    with ThreadPoolExecutor(threads) as pool:
+        # Claims are committed and no connection is held while the provider is called.
+        while work := _prepare(rt, batch, limit=threads):
+            tally.update(pool.map(lambda item: send_one(rt, active, policy, *item), work))
+    return tally
 
 
 def send_one(rt: Runtime, active: ActiveActions, policy: RetryPolicy, out: Outgoing,
-             channel_name: str, action_id: int) -> str:
+             channel_name: str, action_id: int, claimed: float) -> str:
     channel = channels.get(channel_name)
     request = channel.request(out, rt.urls, rt.config)
     needs_active = out.purpose in deliveries.WHILE_ACTIVE
-    result = rt.provider.send(request, lambda: not needs_active or action_id in active)
+    renew_after = rt.config.stale_sending_seconds / 4
+
+    def still_wanted() -> bool:
+        if needs_active and action_id not in active:
+            return False
+        if time.monotonic() - claimed > renew_after:
+            with rt.transaction() as db:
+                return deliveries.still_mine(db, out.delivery_id, out.attempt)
+        return True
+
+    result = rt.provider.send(request, still_wanted)
     return record(rt, policy, out, channel_name, result)
 
 

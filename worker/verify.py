@@ -22,12 +22,18 @@ log = logging.getLogger("worker.verify")
 CLOCK_SLACK = timedelta(seconds=60)
 
 
-def verify_sending(rt: Runtime, delivery_id: int, attempt: int) -> str:
+def verify_sending(rt: Runtime, delivery_id: int, attempt: int, stale_only: bool = False) -> str:
+    """`stale_only`: asked by reconciliation, which found the claim old. Its sender may still
+    be waiting for a pacing slot; then it has renewed the claim, and is left alone."""
     with rt.sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.status != state.SENDING or delivery.attempts != attempt:
             return "settled"  # a callback or the worker finished it meanwhile
         phone, channel, claimed_at = delivery.phone, delivery.channel, delivery.claimed_at
+    stale_before = utcnow() - timedelta(seconds=rt.config.stale_sending_seconds)
+    if stale_only and claimed_at is not None and claimed_at > stale_before:
+        return "alive"
+    with rt.sessions() as session:
         known = set(session.scalars(select(Delivery.provider_sid).where(
             Delivery.phone == phone, Delivery.provider_sid.is_not(None))))
     since = (claimed_at or utcnow()) - CLOCK_SLACK
@@ -40,13 +46,16 @@ def verify_sending(rt: Runtime, delivery_id: int, attempt: int) -> str:
             deliveries.accepted(session, delivery_id, attempt, found[0])
             outcome = "adopted"
         elif (delay := policy.after_not_found(attempt)) is not None:
-            deliveries.schedule_retry(session, delivery_id, attempt, delay, key, "timeout",
-                                      "the provider has no record of it")
-            outcome = "released"
+            # Only if nobody renewed the claim while we asked: else its sender is at work.
+            released = deliveries.schedule_retry(
+                session, delivery_id, attempt, delay, key, "timeout",
+                "the provider has no record of it", claimed_at=claimed_at)
+            outcome = "released" if released else "alive"
         else:
-            deliveries.fail(session, delivery_id, attempt, "timeout",
-                            "no answer from the provider within the attempts allowed")
-            outcome = "failed"
+            failed = deliveries.fail(session, delivery_id, attempt, "timeout",
+                                     "no answer from the provider within the attempts allowed",
+                                     claimed_at=claimed_at)
+            outcome = "failed" if failed else "alive"
     if outcome == "released":
         rt.jobs.send([key])
     log.info("verify.%s delivery=%s attempt=%s", outcome, delivery_id, attempt)

@@ -104,21 +104,35 @@ def waiting_batches(session: Session, action_id: int | None = None) -> list[str]
     return list(session.scalars(query.distinct()))
 
 
-def claim(session: Session, batch: str, now: datetime | None = None) -> list[Delivery]:
-    """Waiting -> SENDING for a whole batch, atomically: of two workers running the same batch
-    each delivery goes to one of them. Each claim is one more attempt."""
+def claim(session: Session, batch: str, now: datetime | None = None,
+          limit: int | None = None) -> list[Delivery]:
+    """Waiting -> SENDING for (up to `limit` of) a batch, atomically: of two workers running the
+    same batch each delivery goes to one of them. Each claim is one more attempt."""
     now = now or utcnow()
+    due = (Delivery.batch == batch) & Delivery.status.in_(state.WAITING) & (
+        Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now + DUE_SLACK)) \
+        & _still_sendable()
+    if limit is not None:
+        due = Delivery.id.in_(select(Delivery.id).where(due).order_by(Delivery.id).limit(limit)) \
+            & Delivery.status.in_(state.WAITING)
     claimed = session.scalars(
-        update(Delivery)
-        .where(Delivery.batch == batch, Delivery.status.in_(state.WAITING),
-               Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now + DUE_SLACK),
-               _still_sendable())
+        update(Delivery).where(due)
         .values(status=state.SENDING, attempts=Delivery.attempts + 1, claimed_at=now,
                 next_attempt_at=None, updated_at=now)
         .returning(Delivery),
         execution_options={"populate_existing": True},
     ).all()
     return sorted(claimed, key=lambda d: d.id)
+
+
+def still_mine(session: Session, delivery_id: int, attempt: int) -> bool:
+    """Renew a claim just before its request goes out, after a long wait for a pacing slot.
+    False: verification released it meanwhile (it looked stale), so it must not be sent."""
+    result = session.execute(
+        update(Delivery).where(_this_attempt(delivery_id, attempt),
+                               Delivery.status == state.SENDING)
+        .values(claimed_at=utcnow()))
+    return result.rowcount == 1
 
 
 def _this_attempt(delivery_id: int, attempt: int):
@@ -144,29 +158,32 @@ def accepted(session: Session, delivery_id: int, attempt: int, sid: str) -> None
 
 def schedule_retry(session: Session, delivery_id: int, attempt: int, delay: timedelta,
                    batch: str, reason: str, message: str | None = None,
-                   redial: bool = False) -> bool:
+                   redial: bool = False, claimed_at: datetime | None = None) -> bool:
     """-> RETRY, to be claimed again after `delay` by the job `batch`. From SENDING (a temporary
-    error, or verification found nothing) or, for a redial, from a call still in progress."""
+    error, or verification found nothing) or, for a redial, from a call still in progress.
+    With `claimed_at`: only if the claim was not renewed since (its sender is still at work)."""
     sources = [s for s, rank in state.RANK.items() if rank < state.RANK[state.RETRY]]
     now = utcnow()
     values = {"status": state.RETRY, "next_attempt_at": now + delay, "batch": batch,
               "error_code": reason[:10], "error_message": message, "updated_at": now}
     if redial:
         values.update(redials=Delivery.redials + 1, provider_sid=None)
-    result = session.execute(
-        update(Delivery).where(_this_attempt(delivery_id, attempt), Delivery.status.in_(sources))
-        .values(**values))
-    return result.rowcount == 1
+    where = _this_attempt(delivery_id, attempt) & Delivery.status.in_(sources)
+    if claimed_at is not None:
+        where &= Delivery.claimed_at == claimed_at
+    return session.execute(update(Delivery).where(where).values(**values)).rowcount == 1
 
 
 def fail(session: Session, delivery_id: int, attempt: int, code: str,
-         message: str | None = None) -> None:
+         message: str | None = None, claimed_at: datetime | None = None) -> bool:
     """Final: refused for good, or out of attempts. The provider's code and reason are kept."""
-    session.execute(
-        update(Delivery).where(_this_attempt(delivery_id, attempt),
-                               Delivery.status == state.SENDING)
+    where = _this_attempt(delivery_id, attempt) & (Delivery.status == state.SENDING)
+    if claimed_at is not None:
+        where &= Delivery.claimed_at == claimed_at
+    return session.execute(
+        update(Delivery).where(where)
         .values(status=state.FAILED, error_code=code[:10], error_message=message,
-                updated_at=utcnow()))
+                updated_at=utcnow())).rowcount == 1
 
 
 def advance(session: Session, delivery_id: int, attempt: int, new_status: str,
