@@ -43,14 +43,6 @@ def voicemail_text(incident_type: str, description: str, tipline_spoken: str,
                       description=texts.sentence(description), tipline=tipline_spoken)
 
 
-def voicemail(words: str, language: str, voice: str) -> VoiceResponse:
-    """After the beep: short, ending with the tip line, then hang up."""
-    response = VoiceResponse()
-    _say(response, words, voice, language)
-    response.hangup()
-    return response
-
-
 def update_text(text: str, tipline_spoken: str, language: str) -> str:
     return texts.text("update_voice", language, text=text, tipline=tipline_spoken)
 
@@ -60,7 +52,7 @@ def outcome_text(text: str, language: str) -> str:
 
 
 def spoken(words: str, language: str, voice: str) -> VoiceResponse:
-    """An update or outcome: said once, then hang up."""
+    """An update, an outcome or the short voicemail text: said once, then hang up."""
     response = VoiceResponse()
     _say(response, words, voice, language)
     response.hangup()

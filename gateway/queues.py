@@ -7,10 +7,13 @@ what was lost."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -50,15 +53,52 @@ class Jobs:
     def verify_key(self, delivery_id: int, attempt: int) -> str:
         return f"{self.prefix}-verify-{delivery_id}-{attempt}"
 
+    def lease_key(self, job_id: str) -> str:
+        return f"{self.prefix}:lease:{job_id}"
+
+    @contextmanager
+    def lease(self, job_id: str, seconds: float) -> Iterator[None]:
+        """Say that a job is really running, for as long as it runs. RQ marks a job started
+        when a worker takes it, and a SIGKILLed worker leaves it so for the job timeout; our
+        lease expires within `seconds` of the worker's death."""
+        key, stop = self.lease_key(job_id), threading.Event()
+        ttl_ms = max(100, int(seconds * 1000))
+
+        def renew() -> None:
+            while True:
+                try:
+                    self.redis.set(key, 1, px=ttl_ms)
+                except RedisError:
+                    pass  # Redis is away: reconciliation after it returns sorts it out
+                if stop.wait(seconds / 3):
+                    return
+
+        renew_thread = threading.Thread(target=renew, daemon=True)
+        renew_thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            renew_thread.join()
+            try:
+                self.redis.delete(key)
+            except RedisError:
+                pass
+
     def held(self, job_ids: Iterable[str]) -> set[str]:
-        """Which of these jobs exist in Redis and will still run (or are running)."""
+        """Which of these jobs exist in Redis and will still run, or run now in a live worker."""
         job_ids = list(job_ids)
         with self.redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
                 pipe.hget(Job.key_for(job_id), "status")
-            statuses = pipe.execute()
-        return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
-                if status is not None and status.decode() in HOLDING}
+                pipe.exists(self.lease_key(job_id))
+            answers = pipe.execute()
+        held = set()
+        for job_id, status, leased in zip(job_ids, answers[::2], answers[1::2], strict=True):
+            status = status.decode() if status is not None else None
+            if status in HOLDING and (status != JobStatus.STARTED.value or leased):
+                held.add(job_id)
+        return held
 
     # -- enqueueing ----------------------------------------------------------------------------
     def fan_out(self, action_id: int, area_index: int) -> None:

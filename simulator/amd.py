@@ -121,16 +121,7 @@ def post(rt: Runtime, call: Call, verdict: str, seconds: float, document_url: st
     if base and "://" not in url:  # Twilio accepts a URL relative to the call's Url
         url = urljoin(base, url)
     result = rt.webhooks.send(url, params, call.async_amd_method, retries=CALLBACK_RETRIES)
-    entry: dict[str, Any] = {
-        "kind": "amd",
-        "url": url,
-        "status": verdict,
-        "http_status": result.status,
-        "attempts": result.attempts,
-        "params": params,
-    }
-    if result.error:
-        entry["error"] = result.error
+    entry = result.entry(url, verdict, params, kind="amd")
     call.callbacks.append(entry)
     if not result.ok:
         log("amd_callback_failed", logging.WARNING, call_sid=call.sid, http_status=result.status)

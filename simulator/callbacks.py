@@ -41,6 +41,14 @@ class Result:
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
+    def entry(self, url: str, status: str, params: dict[str, str], **extra) -> dict:
+        """How a sent webhook is shown by the control API (GET /sim/calls/<sid>, /sim/messages)."""
+        shown = {**extra, "url": url, "status": status, "http_status": self.status,
+                 "attempts": self.attempts, "params": params}
+        if self.error:
+            shown["error"] = self.error
+        return shown
+
 
 class Webhooks:
     def __init__(self, auth_token: str, timeout: float, sleep) -> None:

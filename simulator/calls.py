@@ -11,7 +11,6 @@ import random
 import time
 import uuid
 from email.utils import format_datetime
-from typing import Any
 
 from simulator import amd
 from simulator.logs import log, mask
@@ -201,17 +200,8 @@ class Progress:
                 retries=CALLBACK_RETRIES,
                 token=token,
             )
-            entry: dict[str, Any] = {
-                "kind": "status",
-                "url": self.call.status_callback,
-                "status": params["CallStatus"],
-                "sequence": int(params["SequenceNumber"]),
-                "http_status": result.status,
-                "attempts": result.attempts,
-                "params": params,
-            }
-            if result.error:
-                entry["error"] = result.error
+            entry = result.entry(self.call.status_callback, params["CallStatus"], params,
+                                 kind="status", sequence=int(params["SequenceNumber"]))
             self.call.callbacks.append(entry)
             if not result.ok:
                 log(

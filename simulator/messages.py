@@ -108,15 +108,7 @@ def post(rt: Runtime, message: Message, params: dict[str, str]) -> None:
         result = rt.webhooks.send(
             message.status_callback, params, "POST", CALLBACK_RETRIES, token=token
         )
-        entry: dict[str, Any] = {
-            "url": message.status_callback,
-            "status": params["MessageStatus"],
-            "http_status": result.status,
-            "attempts": result.attempts,
-            "params": params,
-        }
-        if result.error:
-            entry["error"] = result.error
+        entry = result.entry(message.status_callback, params["MessageStatus"], params)
         message.callbacks.append(entry)
         if not result.ok:
             log(

@@ -348,15 +348,7 @@ class Conversation:
             method = element.get("recordingStatusCallbackMethod", "POST")
             result = self.rt.webhooks.send(callback_url, params, method, calls.CALLBACK_RETRIES)
             self.call.callbacks.append(
-                {
-                    "kind": "recording",
-                    "url": callback_url,
-                    "status": "recording-completed",
-                    "http_status": result.status,
-                    "attempts": result.attempts,
-                    "params": params,
-                }
-            )
+                result.entry(callback_url, "recording-completed", params, kind="recording"))
         return END
 
     def verb_Dial(self, element: ET.Element, doc: Document) -> Any:

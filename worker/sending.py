@@ -81,7 +81,9 @@ def send_batch(rt: Runtime, batch: str) -> Counter:
     policy = RetryPolicy.from_config(rt.config)
     threads = max(1, rt.config.max_provider_concurrency)
     tally: Counter = Counter()
-    with ThreadPoolExecutor(threads) as pool:
+    # While the lease lives, reconciliation leaves this batch's waiting deliveries to us.
+    lease_seconds = max(1.0, rt.config.stale_sending_seconds / 2)
+    with rt.jobs.lease(batch, lease_seconds), ThreadPoolExecutor(threads) as pool:
         # Claims are committed and no connection is held while the provider is called.
         while work := _prepare(rt, batch, limit=threads):
             tally.update(pool.map(lambda item: send_one(rt, active, policy, *item), work))

@@ -118,4 +118,4 @@ def voicemail_message(delivery_id: int):
                                     content.tipline_spoken(config), language)
     else:
         words = _words(delivery.purpose, action, update_text, language)
-    return twiml(flow.voicemail(words, language, config.tts_voice))
+    return twiml(flow.spoken(words, language, config.tts_voice))
