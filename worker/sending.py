@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from sqlalchemy import select
 
@@ -84,10 +84,19 @@ def send_batch(rt: Runtime, batch: str) -> Counter:
     # While the lease lives, reconciliation leaves this batch's waiting deliveries to us.
     lease_seconds = max(1.0, rt.config.stale_sending_seconds / 2)
     with rt.jobs.lease(batch, lease_seconds), ThreadPoolExecutor(threads) as pool:
-        # Claims are committed and no connection is held while the provider is called.
-        while work := _prepare(rt, batch, limit=threads):
-            tally.update(pool.map(lambda item: send_one(rt, active, policy, *item), work))
-    return tally
+        in_flight: set = set()
+        exhausted = False
+        while True:
+            # Top up when half the threads are free: the others keep the provider busy
+            # while we claim. Claims are committed; no connection is held while sending.
+            if not exhausted and len(in_flight) <= threads // 2:
+                work = _prepare(rt, batch, limit=threads - len(in_flight))
+                exhausted = not work
+                in_flight |= {pool.submit(send_one, rt, active, policy, *item) for item in work}
+            if not in_flight:
+                return tally
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            tally.update(future.result() for future in done)
 
 
 def send_one(rt: Runtime, active: ActiveActions, policy: RetryPolicy, out: Outgoing,

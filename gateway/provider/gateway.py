@@ -86,13 +86,18 @@ class ProviderGateway:
 
     def send(self, request: ProviderRequest,
              still_wanted: Callable[[], bool] | None = None) -> Result:
-        if self.limiter is not None:
-            self.limiter.acquire(request.bucket, self.rates[request.bucket], request.cost)
+        # Everything slow comes before the slot: the twilio library loads its API classes on
+        # first use, and a wasted slot is better spent by another request.
+        resource = self._resource(request.resource)
         if still_wanted is not None and not still_wanted():
             return NotWanted()
+        if self.limiter is not None:
+            self.limiter.acquire(request.bucket, self.rates[request.bucket], request.cost)
+            if still_wanted is not None and not still_wanted():
+                return NotWanted()
         with self.in_flight:
             try:
-                created = self._resource(request.resource).create(**request.params)
+                created = resource.create(**request.params)
             except (TwilioRestException, requests.RequestException) as exc:
                 return classify(exc)
         return Accepted(created.sid)
