@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import logging
+import secrets
 
 from flask import Flask
 
+from gateway import logs
 from gateway.config import Config
 from gateway.runtime import Runtime
 
@@ -14,16 +15,19 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     """Defaults, then the environment, then `config`. Nothing connects at import time."""
     config = config or (runtime.config if runtime else Config.from_env())
     config.check()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = config.secret_key or "testing-only"
+    # Testing without a key gets a random one: no known key ever signs a session.
+    app.config["SECRET_KEY"] = config.secret_key or secrets.token_urlsafe(32)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = config.public_base_url.startswith("https://")
     app.extensions["burgernet"] = runtime or Runtime.from_config(config)
 
-    from gateway import api, console, errors, webhooks
+    from gateway import api, console, errors, security, webhooks
 
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(console.bp)

@@ -15,6 +15,16 @@ from shapely.geometry import shape
 
 EARTH_RADIUS_M = 6_371_008.8
 MAX_RADIUS_M = 100_000
+# Limits on what one area may cost us. The vertices are counted before shapely builds anything,
+# so a million-vertex polygon is refused at once instead of after seconds of geometry work; and
+# no area may be larger than the largest circle.
+MAX_VERTICES = 2_000  # over all rings of all polygons
+MAX_AREA_M2 = math.pi * MAX_RADIUS_M**2
+# Where we alert: a generous box around the Netherlands (min_lon, min_lat, max_lon, max_lat). A
+# circle must be centred in it and a polygon must touch it; anything else is a typo, most often
+# longitude and latitude swapped. A constant for now; a setting once another region joins.
+SERVICE_AREA = (3.2, 50.7, 7.3, 53.7)
+SERVICE_AREA_NAME = "the Netherlands"
 
 
 class InvalidArea(ValueError):
@@ -65,37 +75,129 @@ def parse(data: object) -> Area:
     raise InvalidArea("type must be Circle, Polygon or MultiPolygon")
 
 
-def _circle(data: dict) -> Circle:
-    center, radius = data.get("center"), data.get("radius_m")
-    if not (isinstance(center, list) and len(center) == 2
-            and all(isinstance(v, int | float) for v in center)):
-        raise InvalidArea("center must be [longitude, latitude]")
-    lon, lat = float(center[0]), float(center[1])
-    _check_lon_lat(lon, lat)
-    if not isinstance(radius, int | float) or not 0 < radius <= MAX_RADIUS_M:
-        raise InvalidArea(f"radius_m must be a number of metres between 0 and {MAX_RADIUS_M}")
+def load(geojson: dict) -> Area:
+    """An area stored with an action: it was valid when the operator sent it. Limits added since
+    (service area, vertices, size) must not stop an action already under way."""
+    if geojson["type"] == "Circle":
+        (lon, lat), radius = geojson["center"], geojson["radius_m"]
+        return _make_circle(float(lon), float(lat), float(radius))
+    geometry = shape(geojson)
+    shapely.prepare(geometry)
+    return Polygonal(geojson, geometry.bounds, geometry)
+
+
+def _make_circle(lon: float, lat: float, radius: float) -> Circle:
     dlat = math.degrees(radius / EARTH_RADIUS_M)
     dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
     geojson = {"type": "Circle", "center": [lon, lat], "radius_m": float(radius)}
     return Circle(geojson, (lon - dlon, lat - dlat, lon + dlon, lat + dlat), lon, lat, radius)
 
 
+def _circle(data: dict) -> Circle:
+    center, radius = data.get("center"), data.get("radius_m")
+    if not (isinstance(center, list) and len(center) == 2 and all(_finite(v) for v in center)):
+        raise InvalidArea("center must be [longitude, latitude]")
+    lon, lat = float(center[0]), float(center[1])
+    _check_lon_lat(lon, lat)
+    if not _finite(radius) or not 0 < radius <= MAX_RADIUS_M:
+        raise InvalidArea(f"radius_m must be a number of metres above 0 and at most {MAX_RADIUS_M}")
+    if not _in_service_area(lon, lat):
+        raise InvalidArea(f"center {_outside(_in_service_area(lat, lon))}")
+    return _make_circle(lon, lat, radius)
+
+
 def _polygon(data: dict) -> Polygonal:
+    kind, coordinates = data["type"], data.get("coordinates")
+    _check_coordinates(kind, coordinates)  # before shapely: cheap, and names what is wrong
     try:
-        geometry = shape({"type": data["type"], "coordinates": data.get("coordinates")})
+        geometry = shape({"type": kind, "coordinates": coordinates})
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        raise InvalidArea(f"coordinates are not a valid {data['type']} ({exc})") from None
+        raise InvalidArea(f"coordinates are not a valid {kind} ({exc})") from None
     if geometry.is_empty or not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry) if not geometry.is_empty else "empty"
         raise InvalidArea(f"polygon is not valid: {reason}")
-    min_lon, min_lat, max_lon, max_lat = geometry.bounds
-    _check_lon_lat(min_lon, min_lat)
-    _check_lon_lat(max_lon, max_lat)
+    service_area = shapely.box(*SERVICE_AREA)
+    if not geometry.intersects(service_area):
+        swapped = shapely.transform(geometry, lambda xy: xy[:, ::-1])
+        raise InvalidArea(f"polygon {_outside(swapped.intersects(service_area))}")
+    if _area_m2(geometry) > MAX_AREA_M2:
+        raise InvalidArea(f"polygon covers more than {MAX_AREA_M2 / 1e6:,.0f} km² (the area of a "
+                          f"circle of radius {MAX_RADIUS_M / 1000:.0f} km)")
     shapely.prepare(geometry)
-    geojson = {"type": data["type"], "coordinates": data["coordinates"]}
+    geojson = {"type": kind, "coordinates": coordinates}
     return Polygonal(geojson, geometry.bounds, geometry)
+
+
+def _check_coordinates(kind: str, coordinates: object) -> None:
+    """Check the nesting of GeoJSON coordinates and count the positions, refusing more than
+    MAX_VERTICES before looking at any of a ring's positions."""
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons:
+        raise InvalidArea(f"coordinates must be a list of {'rings' if kind == 'Polygon' else 'polygons'}")
+    count = 0
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            raise InvalidArea("a polygon must be a list of rings, the outer ring first")
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4:
+                raise InvalidArea("a ring must be a list of at least 4 [longitude, latitude] "
+                                  "positions, the last equal to the first")
+            count += len(ring)
+            if count > MAX_VERTICES:
+                raise InvalidArea(f"an area may have at most {MAX_VERTICES} vertices in all")
+            for position in ring:
+                if not (isinstance(position, list) and len(position) == 2
+                        and all(_finite(v) for v in position)):
+                    raise InvalidArea("each position must be [longitude, latitude]")
+                _check_lon_lat(position[0], position[1])
+
+
+def _area_m2(geometry) -> float:
+    """Area on the sphere, from the sinusoidal projection: it is equal-area, so the planar area
+    in it is the area on the ground (to within the straight edges, metres at these sizes)."""
+    def project(lon_lat):
+        lon, lat = np.radians(lon_lat[:, 0]), np.radians(lon_lat[:, 1])
+        return np.column_stack([EARTH_RADIUS_M * lon * np.cos(lat), EARTH_RADIUS_M * lat])
+    return shapely.transform(geometry, project).area
+
+
+def _finite(value: object) -> bool:
+    # bool is an int in Python, JSON's NaN and 1e999 arrive as floats, and an int too large for a
+    # float would overflow later.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _check_lon_lat(lon: float, lat: float) -> None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidArea("coordinates must be [longitude, latitude] in degrees")
+
+
+def _in_service_area(lon: float, lat: float) -> bool:
+    min_lon, min_lat, max_lon, max_lat = SERVICE_AREA
+    return min_lon <= lon <= max_lon and min_lat <= lat <= max_lat
+
+
+def _outside(swapped_inside: bool) -> str:
+    min_lon, min_lat, max_lon, max_lat = SERVICE_AREA
+    message = (f"is outside the service area ({SERVICE_AREA_NAME}: longitude {min_lon} to "
+               f"{max_lon}, latitude {min_lat} to {max_lat})")
+    if swapped_inside:
+        message += "; longitude and latitude swapped? GeoJSON order is [longitude, latitude]"
+    return message
+
+
+def summary(geojson: dict) -> dict:
+    """An area as a list shows it: a circle whole (it is small), a polygon as its type, bounding
+    box and vertex count, never its full coordinates (up to MAX_VERTICES of them)."""
+    if geojson.get("type") == "Circle":
+        return geojson
+    polygons = [geojson["coordinates"]] if geojson["type"] == "Polygon" else geojson["coordinates"]
+    positions = [p for polygon in polygons for ring in polygon for p in ring]
+    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
+    return {"type": geojson["type"], "bbox": [min(lons), min(lats), max(lons), max(lats)],
+            "vertices": len(positions)}

@@ -7,6 +7,7 @@ import os
 import sys
 
 from gateway.config import Config
+from gateway.models.operator import ROLES
 
 
 def _migrate(args) -> None:
@@ -37,6 +38,47 @@ def _create_operator(args) -> None:
     with rt.transaction() as db:
         _, token = create_operator(db, args.username, password, role=args.role)
     print(f"operator {args.username} created; API token (shown once): {token}")
+
+
+def _disable_operator(args) -> None:
+    from sqlalchemy import select, update
+
+    from gateway.models import Operator, utcnow
+    from gateway.runtime import Runtime
+
+    rt = Runtime.from_config(Config.from_env())
+    with rt.transaction() as db:
+        found = db.scalar(select(Operator.id).where(Operator.username == args.username))
+        if found is None:
+            sys.exit(f"no operator {args.username}")
+        # Their sessions end either way. Disabled, their token stops working (enabled again,
+        # they get a new one with rotate-token); their history stays.
+        values = {"session_epoch": Operator.session_epoch + 1}
+        if args.enable:
+            values["disabled_at"] = None
+        else:
+            values.update(disabled_at=utcnow(), token_hash=None)
+        db.execute(update(Operator).where(Operator.id == found).values(**values))
+    print(f"operator {args.username} {'enabled' if args.enable else 'disabled'}")
+
+
+def _rotate_token(args) -> None:
+    import secrets
+
+    from sqlalchemy import update
+
+    from gateway.auth import token_hash
+    from gateway.models import Operator
+    from gateway.runtime import Runtime
+
+    token = secrets.token_urlsafe(32)
+    rt = Runtime.from_config(Config.from_env())
+    with rt.transaction() as db:
+        changed = db.execute(update(Operator).where(Operator.username == args.username)
+                             .values(token_hash=token_hash(token))).rowcount
+    if not changed:
+        sys.exit(f"no operator {args.username}")
+    print(f"new API token for {args.username} (shown once; the old one no longer works): {token}")
 
 
 def _worker(args) -> None:
@@ -80,8 +122,16 @@ def main(argv: list[str] | None = None) -> None:
     op = sub.add_parser("create-operator", help="add a control-room operator, print its API token")
     op.add_argument("username")
     op.add_argument("--password")
-    op.add_argument("--role", default="operator")
+    op.add_argument("--role", default="operator", choices=ROLES)
     op.set_defaults(func=_create_operator)
+    off = sub.add_parser("disable-operator", help="end an operator's sessions and token; "
+                                                  "their history stays")
+    off.add_argument("username")
+    off.add_argument("--enable", action="store_true", help="allow logging in again")
+    off.set_defaults(func=_disable_operator)
+    rot = sub.add_parser("rotate-token", help="give an operator a new API token")
+    rot.add_argument("username")
+    rot.set_defaults(func=_rotate_token)
     wk = sub.add_parser("worker", help="run an RQ worker (scale by starting more)")
     wk.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     wk.set_defaults(func=_worker)
@@ -95,7 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     sim.add_argument("--port", type=int, default=8090)
     sim.set_defaults(func=_simulator)
     sub.add_parser("reconcile", help="re-queue work owed after a crash").set_defaults(func=_reconcile)
-    run = sub.add_parser("run", help="the whole system on embedded defaults (demo)")
+    run = sub.add_parser("run", help="the whole system on embedded defaults (demo); "
+                                     "ports from WEB_PORT (8080) and SIM_PORT (8090)")
     run.add_argument("--seed-count", type=int, default=300)
     run.set_defaults(func=_run)
     args = parser.parse_args(argv)

@@ -53,6 +53,8 @@ class Config:
     call_retry_delays_seconds: str = "120,300"
     # Longer SMS texts are refused when drafting: each segment costs money and pacing time.
     max_sms_segments: int = 3
+    # Participants' mobile numbers must be of these countries (ISO codes, comma separated).
+    phone_countries: str = "NL,BE,DE"
     # A delivery claimed longer ago than this lost its worker: verify it with the provider.
     stale_sending_seconds: float = 120.0
     # How often some worker sweeps the database for work Redis lost.
@@ -81,6 +83,10 @@ class Config:
     @property
     def call_retry_delays(self) -> tuple[float, ...]:
         return tuple(float(v) for v in self.call_retry_delays_seconds.split(",") if v.strip())
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(c.strip().upper() for c in self.phone_countries.split(",") if c.strip())
 
     @property
     def uses_simulator(self) -> bool:

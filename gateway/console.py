@@ -1,17 +1,36 @@
-"""The operator console: log in, see actions with their progress and tips, create, start and
-close. Server-rendered and small; the map and live updates come with ROADMAP 4."""
+"""The operator console: log in, see actions with their progress and tips. Server-rendered and
+small for now; the map and live updates come with the console issue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+import logging
 
-from gateway.auth import check_password
-from gateway.models import Action, Tip
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select, update
+
+from gateway import csrf
+from gateway.auth import (
+    HASH_SLOTS,
+    check_password,
+    console_requires,
+    session_operator,
+    start_session,
+)
+from gateway.models import Action, Operator, Tip
 from gateway.runtime import of_app
 from gateway.service import actions as service
 
 bp = Blueprint("console", __name__)
+log = logging.getLogger("gateway.console")
+
+# Guessing is slow on purpose: per client address, and per account with a lock-out.
+ADDRESS_LIMIT, ADDRESS_WINDOW = 30, 300
+ACCOUNT_FAILURES, ACCOUNT_LOCK = 10, 900
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"csrf_token": csrf.token}
 
 
 @bp.get("/")
@@ -19,31 +38,62 @@ def home():
     return redirect(url_for("console.actions"))
 
 
+def _refuse(message: str, status: int):
+    return render_template("login.html", error=message), status
+
+
 @bp.route("/console/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        with of_app().sessions() as db:
-            operator = check_password(db, request.form.get("username", ""),
-                                      request.form.get("password", ""))
-        if operator:
-            session.clear()
-            session["operator_id"] = operator.id
-            return redirect(url_for("console.actions"))
-        error = "Unknown user name or wrong password"
-    return render_template("login.html", error=error), (401 if error else 200)
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    # The cheapest refusal first: during a flood the one checking slot is nearly always taken.
+    if not HASH_SLOTS.acquire(blocking=False):
+        return _refuse("Het is nu erg druk; probeer het zo opnieuw.", 429)
+    try:
+        return _check_login()
+    finally:
+        HASH_SLOTS.release()
+
+
+def _check_login():
+    csrf.require()
+    limits = of_app().limits
+    username = request.form.get("username", "")[:60]
+    if not limits.allow(f"login-address:{request.remote_addr}", ADDRESS_LIMIT, ADDRESS_WINDOW):
+        return _refuse("Te veel inlogpogingen vanaf dit adres; probeer het over enkele minuten "
+                       "opnieuw.", 429)
+    failures = f"login-failures:{username}"
+    if limits.count(failures) >= ACCOUNT_FAILURES:
+        minutes = -(-limits.seconds_left(failures) // 60)
+        log.warning("login.locked")
+        return _refuse(f"Dit account is na herhaalde fouten geblokkeerd; probeer het over "
+                       f"{minutes} minuten opnieuw.", 429)
+    with of_app().sessions() as db:
+        operator = check_password(db, username, request.form.get("password", ""))
+    if operator is None:
+        limits.hit(failures, ACCOUNT_LOCK)
+        return _refuse("Onbekende gebruikersnaam of verkeerd wachtwoord (unknown user name or "
+                       "wrong password)", 401)
+    limits.clear(failures)
+    start_session(operator)
+    return redirect(url_for("console.actions"))
 
 
 @bp.post("/console/logout")
 def logout():
+    csrf.require()
+    with of_app().transaction() as db:
+        operator = session_operator(db)
+        if operator is not None:  # every copy of this session's cookie stops working too
+            db.execute(update(Operator).where(Operator.id == operator.id)
+                       .values(session_epoch=Operator.session_epoch + 1))
     session.clear()
     return redirect(url_for("console.login"))
 
 
 @bp.get("/console")
+@console_requires("actions:read")
 def actions():
-    if not session.get("operator_id"):
-        return redirect(url_for("console.login"))
     with of_app().sessions() as db:
         rows = list(db.scalars(select(Action).order_by(Action.id.desc()).limit(50)))
         ids = [a.id for a in rows]
@@ -51,4 +101,7 @@ def actions():
         tips: dict[int, list[Tip]] = {}
         for tip in db.scalars(select(Tip).where(Tip.action_id.in_(ids)).order_by(Tip.id)):
             tips.setdefault(tip.action_id, []).append(tip)
-    return render_template("actions.html", actions=rows, counts=counts, tips=tips)
+        unlinked = list(db.scalars(select(Tip).where(Tip.action_id.is_(None))
+                                   .order_by(Tip.id.desc()).limit(50)))
+    return render_template("actions.html", actions=rows, counts=counts, tips=tips,
+                           unlinked=unlinked, operator=g.operator)

@@ -18,6 +18,7 @@ def make_engine(url: str, pooled: bool = True) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
             **({} if pooled else {"poolclass": NullPool}),
         )
 
@@ -30,9 +31,11 @@ def make_engine(url: str, pooled: bool = True) -> Engine:
             cur.close()
 
         return engine
+    # hide_parameters: an error's message must not carry phone numbers or SMS bodies into a log.
     if not pooled:
-        return create_engine(url, poolclass=NullPool)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_engine(url, poolclass=NullPool, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -7,10 +7,10 @@ import re
 import phonenumbers
 
 DEFAULT_REGION = "NL"
-MOBILE_TYPES = {
-    phonenumbers.PhoneNumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-}
+DEFAULT_COUNTRIES = ("NL", "BE", "DE")
+# Dutch 097 numbers are for machines (M2M): typed mobile by the numbering plan, but nobody
+# answers them.
+MACHINE_PREFIXES = ("+3197",)
 
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -21,8 +21,11 @@ class InvalidPhone(ValueError):
     pass
 
 
-def normalise(raw: str, region: str = DEFAULT_REGION, mobile_only: bool = False) -> str:
-    """'06 12345678' -> '+31612345678'. Raises InvalidPhone with a reason a person understands."""
+def normalise(raw: str, region: str = DEFAULT_REGION, mobile_only: bool = False,
+              countries: tuple[str, ...] = DEFAULT_COUNTRIES) -> str:
+    """'06 12345678' -> '+31612345678'. Raises InvalidPhone with a reason a person understands.
+    `mobile_only`: a mobile number of one of `countries` (a number that may be fixed or mobile,
+    as in the US plan, does not count: an alert must reach a phone that rings and gets texts)."""
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidPhone("a phone number is required")
     try:
@@ -31,9 +34,15 @@ def normalise(raw: str, region: str = DEFAULT_REGION, mobile_only: bool = False)
         raise InvalidPhone(f"not a phone number ({exc._msg})") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number")
-    if mobile_only and phonenumbers.number_type(number) not in MOBILE_TYPES:
-        raise InvalidPhone("not a mobile number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if mobile_only:
+        country = phonenumbers.region_code_for_number(number)
+        if country not in countries:
+            raise InvalidPhone(f"only mobile numbers of {', '.join(countries)} can take part")
+        if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE \
+                or e164.startswith(MACHINE_PREFIXES):
+            raise InvalidPhone("not a mobile number")
+    return e164
 
 
 def mask(phone: str | None) -> str:

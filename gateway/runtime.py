@@ -15,6 +15,7 @@ from twilio.rest import Client
 
 from gateway import channels, db
 from gateway.config import Config
+from gateway.limits import Counters
 from gateway.provider.client import make_client
 from gateway.provider.gateway import ProviderGateway
 from gateway.provider.pacing import RateLimiter
@@ -47,6 +48,10 @@ class Runtime:
         rates = {c.bucket: c.rate(self.config) for c in channels.REGISTRY.values()}
         limiter = RateLimiter(self.redis, self.config.queue_prefix)
         return ProviderGateway(self.client, limiter, rates, self.config.max_provider_concurrency)
+
+    @cached_property
+    def limits(self) -> Counters:
+        return Counters(self.redis, self.config.queue_prefix)
 
     @cached_property
     def urls(self) -> CallbackUrls:

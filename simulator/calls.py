@@ -169,6 +169,8 @@ class Progress:
         )
         call.sequence += 1
         if final:
+            if call.error_code:  # what went wrong on our side, as Twilio reports it
+                params["ErrorCode"] = str(call.error_code)
             seconds = call.duration or 0
             params["CallDuration"] = str(seconds)
             params["Duration"] = str(math.ceil(seconds / 60))  # billed minutes, as Twilio

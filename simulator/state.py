@@ -52,6 +52,8 @@ class Call:
     timeout: int = 60
     parent_call_sid: str | None = None
     status: str = "queued"
+    # Set when our TwiML broke (11200, 12100, 12300): the final status callback reports it.
+    error_code: int | None = None
     answered_by: str | None = None
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)

@@ -178,6 +178,7 @@ class Conversation:
     def application_error(self, detail: str, code: int) -> None:
         # What the caller hears when our TwiML breaks; then Twilio hangs up.
         self.note({"verb": "error", "text": APPLICATION_ERROR, "code": code, "detail": detail})
+        self.call.error_code = self.call.error_code or code
         log("application_error", logging.WARNING, call_sid=self.call.sid, code=code)
         return None
 

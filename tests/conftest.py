@@ -24,9 +24,15 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PUBLIC_BASE_URL = "http://gateway.test"
 
 
-def _postgres_database(name: str) -> str:
+def _drop_postgres_database(name: str) -> None:
+    # FORCE: a pool or a process that a test left behind may still hold a connection.
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_database(name: str) -> str:
+    _drop_postgres_database(name)
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
 
@@ -37,7 +43,10 @@ def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
     else:
-        url = _postgres_database(f"burgernet_test_{os.getpid()}")
+        name = f"burgernet_test_{os.getpid()}"
+        url = _postgres_database(name)
+        # Dropped when the session is done with it: every run would otherwise leave one behind.
+        request.addfinalizer(lambda: _drop_postgres_database(name))
     upgrade(url)
     return url
 
@@ -89,3 +98,17 @@ def token(runtime):
 @pytest.fixture
 def auth(token):
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def staff_token(runtime):
+    """Municipality staff: they keep the participant registry."""
+    with runtime.transaction() as db:
+        _, token = create_operator(db, "gemeente", "another horse battery staple",
+                                   role="municipality")
+    return token
+
+
+@pytest.fixture
+def staff_auth(staff_token):
+    return {"Authorization": f"Bearer {staff_token}"}

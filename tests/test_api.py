@@ -11,13 +11,15 @@ from tests.helpers import run_jobs
 
 
 def register(client, auth, phone="06 12345678", **overrides):
+    """`auth` here is municipality staff's: they register participants."""
     body = {"phone": phone, "addresses": [
         {"label": "home", "lat": 52.0575, "lon": 4.4931, "channel": "voice"}]}
     body.update(overrides)
     return client.post("/api/participants", json=body, headers=auth)
 
 
-def test_register_participant_normalises_the_number(client, auth):
+def test_register_participant_normalises_the_number(client, staff_auth):
+    auth = staff_auth
     response = register(client, auth)
     assert response.status_code == 201
     assert response.json["phone"] == "+31612345678"
@@ -30,6 +32,8 @@ def test_register_participant_normalises_the_number(client, auth):
 @pytest.mark.parametrize("change, field", [
     ({"phone": "12"}, "phone"),
     ({"phone": "070 1234567"}, "phone"),  # a landline cannot receive SMS alerts
+    ({"phone": "+1 202 555 0123"}, "phone"),  # a US number: not a country we serve
+    ({"phone": "+31 970 1000 0000"}, "phone"),  # an NL machine-to-machine (097) number
     ({"addresses": []}, "addresses"),
     ({"addresses": [{"lat": 95, "lon": 4.4, "channel": "sms"}]}, "addresses[0].lat"),
     ({"addresses": [{"lat": 52, "lon": 4.4, "channel": "fax"}]}, "addresses[0].channel"),
@@ -37,17 +41,17 @@ def test_register_participant_normalises_the_number(client, auth):
     ({"birth_year": 2020}, "birth_year"),
     ({"language": "de"}, "language"),
 ])
-def test_bad_participant_is_422_naming_the_field(client, auth, runtime, change, field):
-    response = register(client, auth, **change)
+def test_bad_participant_is_422_naming_the_field(client, staff_auth, runtime, change, field):
+    response = register(client, staff_auth, **change)
     assert response.status_code == 422
     assert response.json["error"]["field"] == field
     with runtime.sessions() as db:
         assert db.scalar(select(func.count()).select_from(Participant)) == 0
 
 
-def test_duplicate_number_is_409(client, auth):
-    assert register(client, auth).status_code == 201
-    response = register(client, auth, phone="+31 6 1234 5678")
+def test_duplicate_number_is_409(client, staff_auth):
+    assert register(client, staff_auth).status_code == 201
+    response = register(client, staff_auth, phone="+31 6 1234 5678")
     assert response.status_code == 409
     assert response.json["error"]["field"] == "phone"
 
@@ -160,8 +164,21 @@ def test_large_action_needs_confirmation(client, auth, runtime, monkeypatch):
 
 def test_close_needs_an_outcome(client, auth):
     action = create_action(client, auth)
+    client.post(f"/api/actions/{action['id']}/start", headers=auth)
     response = client.post(f"/api/actions/{action['id']}/close", headers=auth, json={"outcome": " "})
     assert response.status_code == 422 and response.json["error"]["field"] == "outcome"
+
+
+def test_a_draft_is_discarded_not_closed(client, auth, runtime):
+    action = create_action(client, auth)
+    closed = client.post(f"/api/actions/{action['id']}/close", headers=auth,
+                         json={"outcome": "Gevonden."})
+    assert closed.status_code == 409 and "discard" in closed.json["error"]["message"]
+    discarded = client.delete(f"/api/actions/{action['id']}", headers=auth)
+    assert discarded.status_code == 200 and discarded.json["status"] == "discarded"
+    assert discarded.json["outcome"] is None
+    assert client.delete(f"/api/actions/{action['id']}", headers=auth).status_code == 409
+    assert client.post(f"/api/actions/{action['id']}/start", headers=auth).status_code == 409
 
 
 def test_close_cancels_pending_sends(client, auth, runtime):
@@ -195,6 +212,7 @@ def test_text_over_the_segment_budget_is_422_and_nothing_is_written(client, auth
     with runtime.sessions() as db:
         assert db.scalar(select(func.count()).select_from(Action)) == 0
     action = create_action(client, auth)
+    client.post(f"/api/actions/{action['id']}/start", headers=auth)
     closed = client.post(f"/api/actions/{action['id']}/close", headers=auth,
                          json={"outcome": "a" * 170 + "€" * 70})  # 310 septets: 3 parts
     assert closed.status_code == 202

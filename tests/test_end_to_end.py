@@ -73,15 +73,16 @@ def register(client, phone, channel, lat=52.0575, lon=4.4931):
     return response.json()["phone"]
 
 
-def test_the_whole_loop(system, token):
+def test_the_whole_loop(system, token, staff_token):
     c = Client(system, token)
-    answers = register(c, "06 20000001", "voice")       # last digit 1: a person answers
-    voicemail = register(c, "06 20000006", "voice")     # 6: voicemail
-    busy = register(c, "06 20000008", "voice")          # 8: busy
-    texted = register(c, "06 20000012", "sms")          # delivered
-    lost = register(c, "06 20000013", "sms")            # unreachable, set below
-    limited = register(c, "06 20000032", "sms")         # 429 once: retried by the scheduler
-    register(c, "06 20000021", "voice", lat=52.2)       # 16 km away: not in the area
+    staff = Client(system, staff_token)  # municipality staff keep the participant registry
+    answers = register(staff, "06 20000001", "voice")    # last digit 1: a person answers
+    voicemail = register(staff, "06 20000006", "voice")  # 6: voicemail
+    busy = register(staff, "06 20000008", "voice")       # 8: busy
+    texted = register(staff, "06 20000012", "sms")       # delivered
+    lost = register(staff, "06 20000013", "sms")         # unreachable, set below
+    limited = register(staff, "06 20000032", "sms")      # 429 once: retried by the scheduler
+    register(staff, "06 20000021", "voice", lat=52.2)    # 16 km away: not in the area
     c.sim("PUT", f"/sim/numbers/{lost}", json={"behaviour": "unreachable"})
     c.sim("PUT", f"/sim/numbers/{limited}", json={"behaviour": "rate-limit", "times": 1})
 

@@ -38,15 +38,16 @@ def conforms(spec, response, status):
     return response.json
 
 
-def test_responses_conform(spec, client, auth, runtime):
+def test_responses_conform(spec, client, auth, staff_auth, runtime):
     with runtime.transaction() as db:
         factories.participant(db, "+31600000001")
-    participant = conforms(spec, client.post("/api/participants", headers=auth, json={
+    participant = conforms(spec, client.post("/api/participants", headers=staff_auth, json={
         "phone": "0612345678", "birth_year": 1980, "addresses": [
             {"label": "work", "lat": 52.06, "lon": 4.49, "channel": "sms"}]}), 201)
-    conforms(spec, client.get(f"/api/participants/{participant['id']}", headers=auth), 200)
-    conforms(spec, client.post("/api/participants", headers=auth, json={"phone": "1"}), 422)
-    conforms(spec, client.get("/api/participants/99", headers=auth), 404)
+    conforms(spec, client.get(f"/api/participants/{participant['id']}", headers=staff_auth), 200)
+    conforms(spec, client.post("/api/participants", headers=staff_auth, json={"phone": "1"}), 422)
+    conforms(spec, client.get("/api/participants/99", headers=staff_auth), 404)
+    conforms(spec, client.get("/api/participants/99", headers=auth), 403)  # an operator
     action = conforms(spec, client.post("/api/actions", headers=auth, json={
         "incident_type": "robbery", "description": "Twee mannen", "area": factories.circle()}), 201)
     conforms(spec, client.get(f"/api/actions/{action['id']}", headers=auth), 200)
@@ -64,6 +65,10 @@ def test_responses_conform(spec, client, auth, runtime):
                                json={"outcome": "Aangehouden"}), 202)
     conforms(spec, client.post(f"/api/actions/{action['id']}/update", headers=auth,
                                json={"text": "Te laat"}), 409)
+    conforms(spec, client.get("/api/tips?unlinked=true", headers=auth), 200)
+    draft = conforms(spec, client.post("/api/actions", headers=auth, json={
+        "incident_type": "other", "description": "Groene bus", "area": factories.circle()}), 201)
+    conforms(spec, client.delete(f"/api/actions/{draft['id']}", headers=auth), 200)
     conforms(spec, client.post("/api/actions", headers=auth, json={
         "incident_type": "missing_person", "description": "Meisje, 6 jaar",
         "area": factories.circle()}), 422)

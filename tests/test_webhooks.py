@@ -270,3 +270,43 @@ def test_inbound_sms_becomes_a_tip_and_stop_unsubscribes(client, config, runtime
     assert tips == [("sms", "Zag hem bij station", alerted["action"])]
     assert active is False
 
+
+
+def test_sms_pumping_gets_no_replies_and_a_flood_is_not_stored(client, config, runtime, alerted):
+    """Anyone can text us. A stranger gets no reply at all; a participant at most five a day;
+    one sender's tips are kept up to an hour's limit."""
+    from gateway.webhooks.messaging import REPLIES_PER_DAY, TIPS_PER_HOUR
+    stranger_replies = [signed_post(client, config, "/twilio/sms/inbound", {
+        "MessageSid": f"SMpump{i}", "From": "+31699990000", "Body": "hallo"}).data
+        for i in range(TIPS_PER_HOUR + 10)]
+    assert all(b"<Message>" not in r for r in stranger_replies)
+    participant_replies = [signed_post(client, config, "/twilio/sms/inbound", {
+        "MessageSid": f"SMknown{i}", "From": "+31600000002", "Body": f"tip {i}"}).data
+        for i in range(REPLIES_PER_DAY + 3)]
+    assert sum(b"<Message>" in r for r in participant_replies) == REPLIES_PER_DAY
+    with runtime.sessions() as db:
+        from_stranger = db.scalar(select(func.count()).select_from(Tip).where(
+            Tip.phone == "+31699990000"))
+    assert from_stranger == TIPS_PER_HOUR
+    stop = signed_post(client, config, "/twilio/sms/inbound", {
+        "MessageSid": "SMstop", "From": "+31699990001", "Body": "STOP"})
+    assert b"<Message>" not in stop.data  # not ours to confirm: we never texted them
+
+
+def test_an_errored_call_is_failed_not_reached(client, config, runtime, alerted):
+    call_callback(client, config, alerted["voice"], "completed", 3, AnsweredBy="human",
+                  ErrorCode="12100")
+    with runtime.sessions() as db:
+        row = db.get(Delivery, alerted["voice"])
+    assert (row.status, row.error_code) == ("failed", "12100")
+
+
+def test_a_callback_with_another_deliverys_sid_is_ignored(client, config, runtime, alerted):
+    with runtime.transaction() as db:
+        db.get(Delivery, alerted["voice"]).provider_sid = None  # still being sent
+    path = f"/twilio/status/voice/{alerted['voice']}/1"
+    response = signed_post(client, config, path, {"CallSid": "SM1", "CallStatus": "ringing"})
+    assert response.status_code == 204
+    with runtime.sessions() as db:
+        row = db.get(Delivery, alerted["voice"])
+    assert (row.status, row.provider_sid) == ("queued", None)

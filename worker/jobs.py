@@ -29,7 +29,7 @@ def fan_out(action_id: int, area_index: int = 0) -> None:
         if action is None or action.status != ACTIVE or area_index >= len(action.areas):
             log.info("fanout.skip action=%s area=%s", action_id, area_index)
             return
-        people = selection.recipients(session, areas.parse(action.areas[area_index]))
+        people = selection.recipients(session, areas.load(action.areas[area_index]))
         deliveries.create_alerts(session, action_id, people,
                                  rt.jobs.batch_key(action_id, state.ALERT, 0, area_index),
                                  rt.config.send_batch_size)

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from gateway import logs
 from gateway import runtime as runtime_module
 from gateway.config import Config
 from gateway.runtime import Runtime
@@ -69,7 +70,7 @@ def wait_for_redis(rt: Runtime, sleep=time.sleep) -> None:
 
 
 def run_worker(config: Config, burst: bool = False) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     rt = Runtime.from_config(config)
     runtime_module.install(rt)
     stop = threading.Event()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
+from gateway import areas
 from gateway.api import bp
-from gateway.api.validation import json_body
-from gateway.auth import operator_required
+from gateway.api.validation import field, json_body
+from gateway.auth import requires
 from gateway.dispatch import deliveries
 from gateway.errors import ApiError
 from gateway.models import Action, ActionUpdate, Tip
@@ -16,13 +17,15 @@ from gateway.runtime import of_app
 from gateway.service import actions as service
 
 
-def serialise(action: Action) -> dict:
+def serialise(action: Action, compact: bool = False) -> dict:
+    """`compact` (lists): each area as a summary, so a page of polygons stays small."""
+    shown = areas.summary if compact else (lambda area: area)
     return {
         "id": action.id,
         "incident_type": action.incident_type,
         "description": action.description,
-        "area": action.area,
-        "areas": action.areas,
+        "area": shown(action.area),
+        "areas": [shown(a) for a in action.areas],
         "consent_recorded": action.consent_recorded,
         "status": action.status,
         "outcome": action.outcome,
@@ -41,29 +44,29 @@ def serialise_tip(tip: Tip) -> dict:
 def _confirm() -> bool:
     if not request.get_data():
         return False
-    data = json_body()
-    return data.get("confirm") is True
+    return field(json_body(), "confirm", bool, required=False, default=False)
 
 
 @bp.post("/actions")
-@operator_required
+@requires("actions:write")
 def create_action():
     data = json_body()
     action = service.draft(of_app(), g.operator.id, data.get("incident_type"),
-                           data.get("description"), data.get("area"), data.get("consent", False))
+                           data.get("description"), data.get("area"),
+                           field(data, "consent", bool, required=False, default=False))
     return jsonify({**serialise(action), "preview": action.preview}), 201
 
 
 @bp.get("/actions")
-@operator_required
+@requires("actions:read")
 def list_actions():
     with of_app().sessions() as db:
         actions = db.scalars(select(Action).order_by(Action.id.desc()).limit(100))
-        return jsonify(actions=[serialise(a) for a in actions])
+        return jsonify(actions=[serialise(a, compact=True) for a in actions])
 
 
 @bp.get("/actions/<int:action_id>")
-@operator_required
+@requires("actions:read")
 def get_action(action_id: int):
     with of_app().sessions() as db:
         action = service.load(db, action_id)
@@ -80,7 +83,7 @@ def get_action(action_id: int):
 
 
 @bp.get("/actions/<int:action_id>/tips")
-@operator_required
+@requires("actions:read")
 def list_tips(action_id: int):
     with of_app().sessions() as db:
         service.load(db, action_id)
@@ -89,14 +92,14 @@ def list_tips(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/start")
-@operator_required
+@requires("actions:write")
 def start_action(action_id: int):
     action = service.start(of_app(), g.operator.id, action_id, confirm=_confirm())
     return jsonify(serialise(action)), 202
 
 
 @bp.post("/actions/<int:action_id>/widen")
-@operator_required
+@requires("actions:write")
 def widen_action(action_id: int):
     data = json_body()
     action, added = service.widen(of_app(), g.operator.id, action_id, data.get("area"))
@@ -104,7 +107,7 @@ def widen_action(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/update")
-@operator_required
+@requires("actions:write")
 def update_action(action_id: int):
     data = json_body()
     message = service.update(of_app(), g.operator.id, action_id, data.get("text"))
@@ -113,10 +116,16 @@ def update_action(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/close")
-@operator_required
+@requires("actions:write")
 def close_action(action_id: int):
     data = json_body()
     if "outcome" not in data:
         raise ApiError(422, "outcome", "is required")
     action = service.close(of_app(), g.operator.id, action_id, data.get("outcome"))
     return jsonify(serialise(action)), 202
+
+
+@bp.delete("/actions/<int:action_id>")
+@requires("actions:write")
+def discard_action(action_id: int):
+    return jsonify(serialise(service.discard(of_app(), g.operator.id, action_id)))

@@ -11,7 +11,7 @@ from callflows.texts import LANGUAGES
 from gateway import channels
 from gateway.api import bp
 from gateway.api.validation import choice, field, json_body
-from gateway.auth import operator_required
+from gateway.auth import requires
 from gateway.errors import ApiError
 from gateway.models import Address, Participant, utcnow
 from gateway.models.participant import LABELS
@@ -19,6 +19,7 @@ from gateway.phones import InvalidPhone, normalise
 from gateway.runtime import of_app
 
 MAX_ADDRESSES = 5
+MIN_AGE = 16
 
 
 def serialise(participant: Participant) -> dict:
@@ -58,16 +59,17 @@ def _addresses(data: dict) -> list[Address]:
 
 
 @bp.post("/participants")
-@operator_required
+@requires("participants:write")
 def create_participant():
     data = json_body()
     try:
-        phone = normalise(field(data, "phone", str), mobile_only=True)
+        phone = normalise(field(data, "phone", str), mobile_only=True,
+                          countries=of_app().config.countries)
     except InvalidPhone as exc:
         raise ApiError(422, "phone", str(exc)) from None
     language = choice(data, "language", LANGUAGES, default="nl")
     birth_year = field(data, "birth_year", int, required=False)
-    if birth_year is not None and not 1900 <= birth_year <= utcnow().year - 16:
+    if birth_year is not None and not 1900 <= birth_year <= utcnow().year - MIN_AGE:
         raise ApiError(422, "birth_year", "participants must be 16 or older")
     addresses = _addresses(data)
     runtime = of_app()
@@ -87,7 +89,7 @@ def create_participant():
 
 
 @bp.get("/participants/<int:participant_id>")
-@operator_required
+@requires("participants:read")
 def get_participant(participant_id: int):
     runtime = of_app()
     with runtime.sessions() as db:

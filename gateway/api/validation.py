@@ -5,10 +5,14 @@ from __future__ import annotations
 from flask import request
 
 from gateway.errors import ApiError
+from gateway.service.actions import check_characters
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the parser recurses per level: 10,000 nested brackets overflow it
+        raise ApiError(400, None, "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(400, None, "the request body must be a JSON object")
     return data
@@ -27,6 +31,8 @@ def field(data: dict, name: str, kind: type | tuple, prefix: str = "", required:
         raise ApiError(422, path, f"must be {_kind_name(kind)}")
     if not isinstance(value, kind):
         raise ApiError(422, path, f"must be {_kind_name(kind)}")
+    if isinstance(value, str):
+        check_characters(value, path)
     return value
 
 

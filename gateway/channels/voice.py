@@ -30,8 +30,13 @@ def is_machine(answered_by: str | None) -> bool:
     return answered_by in MACHINE_VERDICTS
 
 
-def final_status(call_status: str, answered_by: str | None) -> str | None:
-    """'completed' means someone or something picked up; the detection verdict tells which."""
+def final_status(call_status: str, answered_by: str | None,
+                 error_code: str | None = None) -> str | None:
+    """'completed' means someone or something picked up; the detection verdict tells which. A
+    call that ended in an application error (our TwiML broke: 11200, 12100, ...) heard
+    nothing useful: it failed, it did not reach anyone."""
+    if call_status == "completed" and error_code and error_code != "0":
+        return state.FAILED
     if call_status == "completed":
         return state.VOICEMAIL if is_machine(answered_by) else state.ANSWERED
     return CALL_STATUS.get(call_status)
@@ -65,6 +70,6 @@ class Voice(Channel):
     def status_change(self, form, known_answered_by=None) -> StatusChange:
         answered_by = form.get("AnsweredBy") or None
         verdict = answered_by if answered_by and answered_by != "unknown" else known_answered_by
-        return StatusChange(final_status(form.get("CallStatus", ""), verdict),
-                            form.get("CallSid") or None, form.get("ErrorCode") or None,
-                            answered_by)
+        error_code = form.get("ErrorCode") or None
+        return StatusChange(final_status(form.get("CallStatus", ""), verdict, error_code),
+                            form.get("CallSid") or None, error_code, answered_by)

@@ -14,8 +14,10 @@ INCIDENT_TYPES = (
 # by the operator when the action is drafted.
 NEEDS_CONSENT = frozenset({"missing_person"})
 
-# draft -> active -> closed. Only an active action sends alerts and updates; closing is final.
-DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
+# draft -> active -> closed, or draft -> discarded. Only an active action sends alerts and
+# updates; closing and discarding are final.
+DRAFT, ACTIVE, CLOSED, DISCARDED = "draft", "active", "closed", "discarded"
+STATUSES = (DRAFT, ACTIVE, CLOSED, DISCARDED)
 
 
 class Action(Base):

@@ -4,6 +4,8 @@ event; jobs are enqueued only after the commit, so a worker always finds what it
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,14 @@ from gateway.dispatch import content, deliveries, selection
 from gateway.errors import ApiError
 from gateway.models import Action, ActionUpdate, AuditEvent, Delivery, utcnow
 from gateway.models import delivery as state
-from gateway.models.action import ACTIVE, CLOSED, DRAFT, INCIDENT_TYPES, NEEDS_CONSENT
+from gateway.models.action import (
+    ACTIVE,
+    CLOSED,
+    DISCARDED,
+    DRAFT,
+    INCIDENT_TYPES,
+    NEEDS_CONSENT,
+)
 from gateway.runtime import Runtime
 
 MAX_DESCRIPTION = 600
@@ -22,10 +31,31 @@ MAX_MESSAGE = 300  # outcome and update texts
 CONFIRM_ABOVE = 1000
 
 
+# Characters no text may hold. PostgreSQL cannot store NUL, and a lone surrogate (JSON allows
+# "\ud800") is not Unicode at all: both would be a 500 at the database. The other C0 controls
+# and U+FFFE/U+FFFF are not allowed in XML, so the TwiML that speaks the text would be broken;
+# C1 controls (and DEL) are mojibake, never typed on purpose. Refused rather than stripped: the
+# operator's words are carried exactly as typed, so we do not silently change them. Tab, newline
+# and carriage return are valid XML and speech reads them as a pause, so they stay.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"  # a regex class's inside
+_FORBIDDEN = re.compile(rf"[{CONTROL_CHARACTERS}\ud800-\udfff]")
+
+
+def check_characters(value: str, field: str) -> str:
+    found = _FORBIDDEN.search(value)
+    if found:
+        code = f"U+{ord(found.group()):04X}"
+        if 0xD800 <= ord(found.group()) <= 0xDFFF:
+            raise ApiError(422, field, f"must not contain a lone surrogate ({code}): send valid Unicode")
+        what = "control character" if ord(found.group()) < 0xA0 else "non-character"
+        raise ApiError(422, field, f"must not contain the {what} {code}")
+    return value
+
+
 def _text(value: object, field: str, max_length: int) -> str:
     if not isinstance(value, str):
         raise ApiError(422, field, "is required" if value is None else "must be a string")
-    value = value.strip()
+    value = check_characters(value, field).strip()
     if not value:
         raise ApiError(422, field, "must not be empty")
     if len(value) > max_length:
@@ -152,13 +182,25 @@ def close(rt: Runtime, operator_id: int | None, action_id: int, outcome: object)
     _fits(state.OUTCOME, "", outcome, "outcome", rt)
     with rt.transaction() as db:
         action = load(db, action_id, lock=True)
-        if action.status == CLOSED:
-            raise ApiError(409, "status", "this action is already closed")
-        was_active = action.status == ACTIVE
+        if action.status != ACTIVE:
+            hint = {DRAFT: "a draft sent nothing: discard it instead (DELETE)"}.get(
+                action.status, f"this action is {action.status}")
+            raise ApiError(409, "status", f"only an active action can be closed; {hint}")
         action.status, action.outcome, action.closed_at = CLOSED, outcome, utcnow()
         _audit(db, operator_id, action, "action.closed", outcome=outcome)
-    if was_active:
-        rt.jobs.followups(action_id, state.OUTCOME, 0)
+    rt.jobs.followups(action_id, state.OUTCOME, 0)
+    return action
+
+
+def discard(rt: Runtime, operator_id: int | None, action_id: int) -> Action:
+    """A draft that will not be started: kept (with its audit trail), never sent."""
+    with rt.transaction() as db:
+        action = load(db, action_id, lock=True)
+        if action.status != DRAFT:
+            raise ApiError(409, "status", f"only a draft can be discarded; this one is "
+                                          f"{action.status}")
+        action.status = DISCARDED
+        _audit(db, operator_id, action, "action.discarded")
     return action
 
 

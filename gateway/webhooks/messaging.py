@@ -1,12 +1,16 @@
 """Inbound SMS and WhatsApp messages on our numbers: STOP/START keywords, anything else is a tip.
-Twilio posts both here; the sender's address is read in one place (phones.parse_address)."""
+Twilio posts both here; the sender's address is read in one place (phones.parse_address).
+
+Anyone can text us, so nobody unauthenticated may make us send much: we reply only to people we
+know (participants), at most REPLIES_PER_DAY times a day each, and keep at most TIPS_PER_HOUR
+tips an hour from one sender (a flood is counted, not stored)."""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Response, request
-from sqlalchemy import update
+from sqlalchemy import select, update
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callflows import sms as flow
@@ -20,6 +24,9 @@ from gateway.webhooks import bp
 
 log = logging.getLogger("gateway.webhooks")
 
+REPLIES_PER_DAY = 5
+TIPS_PER_HOUR = 20
+
 
 @bp.post("/sms/inbound")
 def sms_inbound():
@@ -27,18 +34,29 @@ def sms_inbound():
     channel, sender = parse_address(request.form.get("From"))
     body = request.form.get("Body", "")
     keyword = flow.keyword(body)
+    limits = runtime.limits
+    reply = None
     with runtime.transaction() as db:
+        known = sender is not None and db.scalar(
+            select(Participant.id).where(Participant.phone == sender)) is not None
         language = tips.language_of(db, sender)
-        if keyword in ("stop", "start") and sender:
+        if keyword in ("stop", "start") and known:
             db.execute(update(Participant).where(Participant.phone == sender)
                        .values(active=keyword == "start"))
             reply = texts.text("sms_stopped" if keyword == "stop" else "sms_started", language)
-        else:
-            tips.save(db, action_id=tips.action_for_caller(db, sender), kind=tip_kinds.SMS,
-                      channel=channel, phone=sender, body=body[:1600],
-                      provider_sid=request.form.get("MessageSid", "")[:40])
-            reply = texts.text("sms_tip_thanks", language)
-    log.info("sms.inbound channel=%s from=%s keyword=%s", channel, mask(sender), keyword or "-")
+        elif keyword is None:
+            if limits.allow(f"tips:{sender or 'unknown'}", TIPS_PER_HOUR, 3600):
+                tips.save(db, action_id=tips.action_for_caller(db, sender), kind=tip_kinds.SMS,
+                          channel=channel, phone=sender, body=body[:1600],
+                          provider_sid=request.form.get("MessageSid", "")[:40])
+                reply = texts.text("sms_tip_thanks", language) if known else None
+            else:
+                log.warning("sms.tip_flood from=%s", mask(sender))
+    if reply and not limits.allow(f"replies:{sender}", REPLIES_PER_DAY, 86400):
+        reply = None
+    log.info("sms.inbound channel=%s from=%s keyword=%s replied=%s", channel, mask(sender),
+             keyword or "-", reply is not None)
     response = MessagingResponse()
-    response.message(reply)
+    if reply:
+        response.message(reply)
     return Response(str(response), mimetype="application/xml")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import channels
@@ -45,6 +46,10 @@ def _apply(runtime: Runtime, db: Session, channel: str, delivery_id: int, attemp
         return None
     if change.sid and delivery.provider_sid and delivery.provider_sid != change.sid:
         log.warning("callback.other_sid delivery=%s", delivery_id)
+        return None
+    if change.sid and not delivery.provider_sid and db.scalar(select(Delivery.id).where(
+            Delivery.provider_sid == change.sid, Delivery.id != delivery_id)):
+        log.warning("callback.sid_of_another delivery=%s", delivery_id)  # never adopt it
         return None
     action = db.get(Action, delivery.action_id)
     if change.status in UNANSWERED and delivery.purpose == state.ALERT:

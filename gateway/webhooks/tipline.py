@@ -11,6 +11,7 @@ from callflows import tipline as flow
 from gateway import tips
 from gateway.models import tip as tip_kinds
 from gateway.runtime import of_app
+from gateway.security import trusted_media
 from gateway.webhooks import bp
 from gateway.webhooks.voice import twiml
 
@@ -43,6 +44,11 @@ def connect_for(action_id: int, language: str):
     config = of_app().config
     return twiml(flow.connect(_urls(action_id, language), config.control_room_number, None,
                               language, config.tts_voice))
+
+
+def _media(url: str | None) -> str | None:
+    """Keep a recording link only if it points at the provider's media."""
+    return url if trusted_media(url) else None
 
 
 def _seconds(value: str) -> int | None:
@@ -95,6 +101,6 @@ def tipline_recorded():
         with runtime.transaction() as db:
             tips.save(db, action_id=_action_param(), kind=tip_kinds.RECORDING, channel="voice",
                       phone=_caller(), provider_sid=form["RecordingSid"],
-                      recording_url=form.get("RecordingUrl"),
+                      recording_url=_media(form.get("RecordingUrl")),
                       duration_s=_seconds(form.get("RecordingDuration", "")))
     return twiml(flow.recorded(language, runtime.config.tts_voice))
