@@ -216,3 +216,48 @@ def test_a_claim_renewed_while_verification_asks_is_not_released(live, runtime, 
     assert jobs.verify_sending(delivery_id, 1, True) == "released"
     with runtime.transaction() as db:
         assert not deliveries.still_mine(db, delivery_id, 1)
+
+
+def test_redis_away_at_the_pacing_step_sends_nothing_and_costs_no_attempt(live, runtime,
+                                                                          monkeypatch):
+    """The shared rate limit lives in Redis. Without it nothing is sent (the provider's rate is
+    a contract), and the delivery waits again without using up an attempt: outages of our own
+    must never make a participant skipped."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from gateway.provider.pacing import RateLimiter
+    add_people(runtime, {"+31610000311": "sms"})
+
+    def redis_away(self, *args):
+        raise RedisConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(RateLimiter, "acquire", redis_away)
+    live.start_action()
+    pump(runtime, lambda: live.deliveries()["+31610000311"].status == "retry", 20, "a retry")
+    alert = live.deliveries()["+31610000311"]
+    assert (alert.attempts, alert.error_code) == (0, "not-sent")
+    assert live.sim_records("+31610000311") == []
+    monkeypatch.undo()
+    with runtime.transaction() as db:  # skip the 5 s wait
+        from sqlalchemy import update
+
+        from gateway.models import Delivery
+        db.execute(update(Delivery).values(next_attempt_at=None))
+    alert = live.settle()["+31610000311"]
+    assert (alert.status, alert.attempts) == ("delivered", 1)
+    assert len(live.sim_records("+31610000311")) == 1
+
+
+def test_a_dead_workers_claim_is_released_without_using_an_attempt(live, runtime):
+    from datetime import timedelta
+
+    from gateway.models import Delivery, utcnow
+    from tests.test_live import _stuck_in_sending
+    from worker import jobs
+    delivery_id = _stuck_in_sending(runtime, "+31610000321", "sms")
+    with runtime.transaction() as db:
+        row = db.get(Delivery, delivery_id)
+        row.attempts, row.claimed_at = 5, utcnow() - timedelta(hours=1)
+    assert jobs.verify_sending(delivery_id, 5, True) == "released"
+    alert = live.settle()["+31610000321"]
+    assert (alert.status, alert.attempts) == ("delivered", 5)

@@ -18,7 +18,9 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from gateway import channels
@@ -36,6 +38,8 @@ log = logging.getLogger("worker.sending")
 
 # How stale our view of "is the action still active?" may get during a batch.
 ACTION_CHECK_SECONDS = 1.0
+# A delivery our own side could not send (Redis away) waits this long before it is tried again.
+NOT_SENT_DELAY = timedelta(seconds=5)
 
 
 class ActiveActions:
@@ -141,6 +145,14 @@ def record(rt: Runtime, policy: RetryPolicy, out: Outgoing, channel: str,
                                               message)
                     follow_up = lambda: rt.jobs.send_later(key, delay)  # noqa: E731
                     outcome = "retry"
+            case outcomes.NotSent(reason):
+                # Nothing left us: back to waiting without using up an attempt. Its job is
+                # enqueued when Redis answers again (here, or by reconciliation).
+                key = rt.jobs.retry_key(out.delivery_id, out.attempt)
+                deliveries.schedule_retry(db, out.delivery_id, out.attempt, NOT_SENT_DELAY,
+                                          key, "not-sent", reason, uncount=True)
+                follow_up = lambda: rt.jobs.send_later(key, NOT_SENT_DELAY)  # noqa: E731
+                outcome = "not_sent"
             case outcomes.Permanent(code, message):
                 deliveries.fail(db, out.delivery_id, out.attempt, code, message)
                 outcome = "failed"
@@ -150,7 +162,11 @@ def record(rt: Runtime, policy: RetryPolicy, out: Outgoing, channel: str,
                     out.delivery_id, out.attempt, policy.verify_after())
                 outcome = "unknown"
     if follow_up:
-        follow_up()
+        try:
+            follow_up()
+        except RedisError as exc:  # the row is safe in the database; reconciliation requeues it
+            log.warning("send.enqueue_failed delivery=%s error=%s", out.delivery_id,
+                        type(exc).__name__)
     level = logging.INFO if outcome in ("accepted", "cancelled") else logging.WARNING
     log.log(level, "send.%s delivery=%s attempt=%s channel=%s to=%s detail=%s", outcome,
             out.delivery_id, out.attempt, channel, mask(out.phone), _detail(result))
@@ -163,6 +179,6 @@ def _detail(result: outcomes.Result) -> str:
             return sid
         case outcomes.Temporary(code) | outcomes.Permanent(code):
             return code
-        case outcomes.Unknown(reason):
+        case outcomes.Unknown(reason) | outcomes.NotSent(reason):
             return reason
     return "-"

@@ -45,6 +45,14 @@ def verify_sending(rt: Runtime, delivery_id: int, attempt: int, stale_only: bool
         if found:
             deliveries.accepted(session, delivery_id, attempt, found[0])
             outcome = "adopted"
+        elif stale_only:
+            # A claim whose worker died before the provider had it: no attempt was made, so it
+            # does not count (else a few Redis outages in a row could make someone skipped).
+            released = deliveries.schedule_retry(
+                session, delivery_id, attempt, timedelta(0), key, "stale",
+                "the claim's worker stopped before sending", claimed_at=claimed_at,
+                uncount=True)
+            outcome = "released" if released else "alive"
         elif (delay := policy.after_not_found(attempt)) is not None:
             # Only if nobody renewed the claim while we asked: else its sender is at work.
             released = deliveries.schedule_retry(

@@ -158,16 +158,21 @@ def accepted(session: Session, delivery_id: int, attempt: int, sid: str) -> None
 
 def schedule_retry(session: Session, delivery_id: int, attempt: int, delay: timedelta,
                    batch: str, reason: str, message: str | None = None,
-                   redial: bool = False, claimed_at: datetime | None = None) -> bool:
+                   redial: bool = False, claimed_at: datetime | None = None,
+                   uncount: bool = False) -> bool:
     """-> RETRY, to be claimed again after `delay` by the job `batch`. From SENDING (a temporary
     error, or verification found nothing) or, for a redial, from a call still in progress.
-    With `claimed_at`: only if the claim was not renewed since (its sender is still at work)."""
+    With `claimed_at`: only if the claim was not renewed since (its sender is still at work).
+    `uncount`: the claim never reached the provider (its worker or Redis died first), so it
+    does not use up an attempt: our own outages must not make anyone skipped."""
     sources = [s for s, rank in state.RANK.items() if rank < state.RANK[state.RETRY]]
     now = utcnow()
     values = {"status": state.RETRY, "next_attempt_at": now + delay, "batch": batch,
               "error_code": reason[:10], "error_message": message, "updated_at": now}
     if redial:
         values.update(redials=Delivery.redials + 1, provider_sid=None)
+    if uncount:
+        values["attempts"] = Delivery.attempts - 1
     where = _this_attempt(delivery_id, attempt) & Delivery.status.in_(sources)
     if claimed_at is not None:
         where &= Delivery.claimed_at == claimed_at

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import requests
+from redis.exceptions import RedisError
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -56,7 +57,14 @@ class NotWanted:
     """Paced, then dropped: by the time its slot came the caller no longer wanted it sent."""
 
 
-Result = Accepted | Temporary | Permanent | Unknown | NotWanted
+@dataclass(frozen=True)
+class NotSent:
+    """Our side failed before the request left (the shared rate limiter's Redis is away)."""
+
+    reason: str
+
+
+Result = Accepted | Temporary | Permanent | Unknown | NotWanted | NotSent
 
 
 def classify(exc: Exception) -> Result:
@@ -92,7 +100,10 @@ class ProviderGateway:
         if still_wanted is not None and not still_wanted():
             return NotWanted()
         if self.limiter is not None:
-            self.limiter.acquire(request.bucket, self.rates[request.bucket], request.cost)
+            try:
+                self.limiter.acquire(request.bucket, self.rates[request.bucket], request.cost)
+            except RedisError as exc:  # no pacing, no sending: the provider's rate is a contract
+                return NotSent(type(exc).__name__)
             if still_wanted is not None and not still_wanted():
                 return NotWanted()
         with self.in_flight:
