@@ -152,7 +152,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(system, to
     assert at_kill.get("pending", 0) > 0, at_kill  # the kill really happened mid-send
     system.spawn("worker", procfile()["worker"])
     wait_until(lambda: sum(c.counts(draft["id"]).values()) == total
-               and not {"pending", "sending", "queued", "ringing", "in_progress", "sent"}
+               and not {"pending", "retry", "sending", "queued", "ringing", "in_progress", "sent"}
                & set(c.counts(draft["id"])), 90, "every delivery final after the restart")
     phones = [f"+3161000{i:04d}" for i in range(300)]
     multiple = [p for p in phones if len(c.records(p)) != 1]
@@ -217,7 +217,7 @@ def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, 
             private_redis["process"] = private_redis["start"]()
             assert at_restart.get("pending", 0) > 0, (restart, at_restart)
         wait_until(lambda: sum(c.counts(draft["id"]).values()) == 300
-                   and not {"pending", "sending", "queued", "ringing", "in_progress", "sent"}
+                   and not {"pending", "retry", "sending", "queued", "ringing", "in_progress", "sent"}
                    & set(c.counts(draft["id"])), 120, "every delivery final after Redis came back")
         phones = [f"+3161000{i:04d}" for i in range(300)]
         wrong = {p: [(r["sid"], r["status"], r["date_created"]) for r in c.records(p)]
