@@ -9,7 +9,7 @@ import secrets
 import threading
 from functools import wraps
 
-from flask import abort, g, request, session
+from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -114,7 +114,6 @@ def console_requires(permission: str):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from flask import redirect, url_for
             with of_app().sessions() as db:
                 operator = session_operator(db)
             if operator is None:

@@ -20,24 +20,26 @@ def tipline_spoken(config: Config) -> str:
     return spoken(tipline_display(config.tipline_number))
 
 
+def _sms(purpose: str, incident_type: str, body: str, language: str, config: Config) -> str:
+    """An alert from its description; an update or outcome from the operator's words."""
+    if purpose == state.OUTCOME:
+        return sms.outcome(body, language)
+    if purpose == state.UPDATE:
+        return sms.update(body, language)
+    return sms.alert(incident_type, body, tipline(config), language)
+
+
 def text_for(purpose: str, action: Action, round_text: str | None, language: str,
              config: Config) -> str:
     """The text of an SMS or WhatsApp delivery."""
-    if purpose == state.OUTCOME:
-        return sms.outcome(action.outcome or "", language)
-    if purpose == state.UPDATE:
-        return sms.update(round_text or "", language)
-    return sms.alert(action.incident_type, action.description, tipline(config), language)
+    body = {state.OUTCOME: action.outcome or "", state.UPDATE: round_text or ""}.get(
+        purpose, action.description)
+    return _sms(purpose, action.incident_type, body, language, config)
 
 
 def texts_of(purpose: str, incident_type: str, body: str, config: Config) -> dict[str, str]:
-    """The text every language would get: an alert from its description, an update or outcome
-    from the operator's words."""
-    if purpose == state.OUTCOME:
-        return {lang: sms.outcome(body, lang) for lang in LANGUAGES}
-    if purpose == state.UPDATE:
-        return {lang: sms.update(body, lang) for lang in LANGUAGES}
-    return {lang: sms.alert(incident_type, body, tipline(config), lang) for lang in LANGUAGES}
+    """The text every language would get."""
+    return {lang: _sms(purpose, incident_type, body, lang, config) for lang in LANGUAGES}
 
 
 def too_long(texts: dict[str, str], config: Config) -> str | None:
@@ -53,7 +55,7 @@ def too_long(texts: dict[str, str], config: Config) -> str | None:
 def preview(incident_type: str, description: str, config: Config, language: str = "nl") -> dict:
     """The texts an operator checks before starting: what is texted, in which encoding and how
     many parts, and what is spoken."""
-    body = sms.alert(incident_type, description, tipline(config), language)
+    body = _sms(state.ALERT, incident_type, description, language, config)
     parts = measure(body)
     return {"sms_text": body, "sms_encoding": parts.encoding, "sms_segments": parts.count,
             "voice_text": voice.alert_text(incident_type, description, language)}

@@ -87,6 +87,18 @@ def load(db: Session, action_id: int, lock: bool = False) -> Action:
     return action
 
 
+def _locked_in(db: Session, action_id: int, status: str, doing: str) -> Action:
+    """The action, locked for this transaction, if it is in `status`; else a 409 that says so."""
+    action = load(db, action_id, lock=True)
+    if action.status != status:
+        what = "a draft" if status == DRAFT else "an active action"
+        hint = f"this one is {action.status}"
+        if action.status == DRAFT and doing == "closed":
+            hint = "a draft sent nothing: discard it instead (DELETE)"
+        raise ApiError(409, "status", f"only {what} can be {doing}; {hint}")
+    return action
+
+
 def _audit(db: Session, operator_id: int | None, action: Action, event: str, **detail) -> None:
     db.add(AuditEvent(operator_id=operator_id, action_id=action.id, event=event, detail=detail))
 
@@ -128,9 +140,7 @@ def draft(rt: Runtime, operator_id: int | None, incident_type: object, descripti
 
 def start(rt: Runtime, operator_id: int | None, action_id: int, confirm: bool = False) -> Action:
     with rt.transaction() as db:
-        action = load(db, action_id, lock=True)
-        if action.status != DRAFT:
-            raise ApiError(409, "status", f"only a draft can be started; this one is {action.status}")
+        action = _locked_in(db, action_id, DRAFT, "started")
         expected = (action.preview or {}).get("total", 0)
         if expected > CONFIRM_ABOVE and not confirm:
             raise ApiError(409, "confirm", f"this reaches {expected} participants; "
@@ -146,10 +156,7 @@ def widen(rt: Runtime, operator_id: int | None, action_id: int, area: object) ->
     """Add an area to an active action: only people not yet alerted are alerted."""
     parsed = _area(area)
     with rt.transaction() as db:
-        action = load(db, action_id, lock=True)
-        if action.status != ACTIVE:
-            raise ApiError(409, "status", f"only an active action can be widened; this one is "
-                                          f"{action.status}")
+        action = _locked_in(db, action_id, ACTIVE, "widened")
         added = preview_area(db, parsed, exclude_action=action_id)
         action.widened = [*(action.widened or []), parsed.geojson]
         index = len(action.widened)
@@ -164,10 +171,7 @@ def update(rt: Runtime, operator_id: int | None, action_id: int, text: object) -
     text = _text(text, "text", MAX_MESSAGE)
     _fits(state.UPDATE, "", text, "text", rt)
     with rt.transaction() as db:
-        action = load(db, action_id, lock=True)
-        if action.status != ACTIVE:
-            raise ApiError(409, "status", f"only an active action can be updated; this one is "
-                                          f"{action.status}")
+        action = _locked_in(db, action_id, ACTIVE, "updated")
         message = ActionUpdate(action_id=action_id, text=text, created_by=operator_id)
         db.add(message)
         db.flush()
@@ -181,11 +185,7 @@ def close(rt: Runtime, operator_id: int | None, action_id: int, outcome: object)
     outcome = _text(outcome, "outcome", MAX_MESSAGE)
     _fits(state.OUTCOME, "", outcome, "outcome", rt)
     with rt.transaction() as db:
-        action = load(db, action_id, lock=True)
-        if action.status != ACTIVE:
-            hint = {DRAFT: "a draft sent nothing: discard it instead (DELETE)"}.get(
-                action.status, f"this action is {action.status}")
-            raise ApiError(409, "status", f"only an active action can be closed; {hint}")
+        action = _locked_in(db, action_id, ACTIVE, "closed")
         action.status, action.outcome, action.closed_at = CLOSED, outcome, utcnow()
         _audit(db, operator_id, action, "action.closed", outcome=outcome)
     rt.jobs.followups(action_id, state.OUTCOME, 0)
@@ -195,10 +195,7 @@ def close(rt: Runtime, operator_id: int | None, action_id: int, outcome: object)
 def discard(rt: Runtime, operator_id: int | None, action_id: int) -> Action:
     """A draft that will not be started: kept (with its audit trail), never sent."""
     with rt.transaction() as db:
-        action = load(db, action_id, lock=True)
-        if action.status != DRAFT:
-            raise ApiError(409, "status", f"only a draft can be discarded; this one is "
-                                          f"{action.status}")
+        action = _locked_in(db, action_id, DRAFT, "discarded")
         action.status = DISCARDED
         _audit(db, operator_id, action, "action.discarded")
     return action
