@@ -127,3 +127,13 @@ def test_disable_and_rotate_from_the_command_line(tmp_path):
         assert operator.disabled_at is not None and operator.token_hash is None
         assert operator.session_epoch == 1 and token_hash(second) != token_hash(first)
     engine.dispose()
+
+
+def test_limits_read_as_zero_while_redis_is_away():
+    """Floods are limited in Redis; without Redis a login or a tip is let through, not a 500."""
+    from redis import Redis
+
+    from gateway.limits import Counters
+    away = Counters(Redis(port=1, socket_connect_timeout=0.2), "test")
+    assert away.allow("x", 1, 60) and away.count("x") == 0 and away.seconds_left("x") == 0
+    away.clear("x")
