@@ -1,19 +1,22 @@
-"""Dispatch benchmark: how close do we come to the provider's own speed?
+"""Dispatch benchmark: how close does our send path come to the provider-bound ceiling?
 
-Starts the real system (simulator, gunicorn web, N RQ workers) on loopback, seeds participants,
-then measures in one run:
-  1. selection: recipients of an area out of all participants (median of 5);
-  2. raw: the same number of creates sent straight through the twilio client to the simulator,
-     from as many threads as the workers send with: the provider-bound ceiling here;
-  3. dispatch: POST start -> every delivery accepted by the provider -> every delivery final.
-The figure that matters is the ratio dispatch/raw (machines are shared and noisy; ratios are not).
+Starts the real system on loopback as the Procfile does (gunicorn web, N RQ workers), seeds
+`--recipients` participants inside one circle, and for each target measures over `--runs` runs:
+  ours     POST start -> every alert accepted by the provider (no rate limit: throughput)
+  ceiling  the same number of creates sent by the bare twilio client from as many threads as the
+           workers send with (workers x MAX_PROVIDER_CONCURRENCY), into the same target
+Targets: `stub`, a minimal server that only answers creates (bench/provider_stub.py), so the
+ratio ours/ceiling is the cost of our own bookkeeping; and `simulator`, the telephony simulator
+with its call progress and callbacks into the web tier.
 
-    .venv/bin/python bench/dispatch.py --participants 20000 --recipients 2000 --workers 2
+    .venv/bin/python bench/dispatch.py                        # 100,000 recipients, 2 workers, both targets
+    .venv/bin/python bench/dispatch.py --recipients 10000 --targets stub --runs 3 --json
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -26,18 +29,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import requests
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway import areas  # noqa: E402
+from bench.common import free_port, fresh_database  # noqa: E402
 from gateway.auth import create_operator  # noqa: E402
 from gateway.config import Config  # noqa: E402
 from gateway.devserver import wait_until_up  # noqa: E402
-from gateway.dispatch import selection  # noqa: E402
 from gateway.migrate import upgrade  # noqa: E402
 from gateway.models import Address, Delivery, Participant, utcnow  # noqa: E402
 from gateway.models import delivery as state  # noqa: E402
@@ -47,26 +48,11 @@ from gateway.runtime import Runtime  # noqa: E402
 CENTRE = (4.4931, 52.0575)
 SPREAD_M = 10_000
 TIPLINE = "+318000011"
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database(kind: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    admin = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "burgernet_bench" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "burgernet_bench"')
-    return admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/burgernet_bench"
+ACCEPTED = (state.WAITING | {state.SENDING})  # anything here is not yet accepted
 
 
 def seed(rt: Runtime, count: int) -> None:
+    """`count` verified participants spread over a disc: all inside the benchmark's circle."""
     rng = random.Random(1)
     now = utcnow()
     with rt.transaction() as db:
@@ -76,15 +62,11 @@ def seed(rt: Runtime, count: int) -> None:
         ids = list(db.scalars(select(Participant.id).order_by(Participant.id)))
         rows = []
         for pid in ids:
-            r, a = SPREAD_M * rng.random() ** 0.5, rng.uniform(0, 6.2832)
+            r, a = SPREAD_M * rng.random() ** 0.5, rng.uniform(0, 2 * math.pi)
             rows.append({"participant_id": pid, "label": "home", "channel": rng.choice(["voice", "sms"]),
                          "lat": CENTRE[1] + r * math.cos(a) / 111_320,
                          "lon": CENTRE[0] + r * math.sin(a) / 68_500})
         db.execute(insert(Address), rows)
-
-
-def radius_for(total: int, wanted: int) -> float:
-    return SPREAD_M * (wanted / total) ** 0.5  # uniform over the disc
 
 
 def spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
@@ -92,61 +74,77 @@ def spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def raw_rate(config: Config, count: int, threads: int) -> float:
+def ceiling(config: Config, api: str, count: int, threads: int) -> float:
     """Creates straight through the twilio client, half calls half SMS, like a mixed action."""
-    client = make_client(config)
+    client = make_client(dataclasses.replace(config, twilio_api_base_url=api))
     base = config.public_base_url
 
     def one(i: int) -> None:
         to = f"+3163{i:07d}"
         if i % 2:
             client.messages.create(to=to, from_=config.sms_from, body="bench",
-                                   status_callback=f"{base}/twilio/status/message/0")
+                                   status_callback=f"{base}/twilio/status/sms/0/1")
         else:
             client.calls.create(to=to, from_=config.voice_from_number, url=f"{base}/twilio/voice/message/0",
-                                status_callback=f"{base}/twilio/status/call/0",
+                                status_callback=f"{base}/twilio/status/voice/0/1",
                                 status_callback_event=["initiated", "ringing", "answered", "completed"],
-                                machine_detection="DetectMessageEnd")
+                                machine_detection="DetectMessageEnd", async_amd=True)
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(one, range(count)))
     return count / (time.perf_counter() - started)
 
 
+def dispatch(rt: Runtime, gateway: str, token: str, count: int) -> float:
+    """Start an action over everyone; seconds until the provider accepted all its alerts."""
+    headers = {"Authorization": f"Bearer {token}"}
+    action = requests.post(gateway + "/api/actions", headers=headers, json={
+        "incident_type": "burglary", "description": "Man in rode jas",
+        "area": {"type": "Circle", "center": list(CENTRE), "radius_m": SPREAD_M + 100}}).json()
+    started = time.perf_counter()
+    requests.post(f"{gateway}/api/actions/{action['id']}/start", headers=headers,
+                  json={"confirm": True}).raise_for_status()
+    while time.perf_counter() - started < 1800:
+        with rt.sessions() as db:
+            rows = dict(db.execute(select(Delivery.status, func.count()).where(
+                Delivery.action_id == action["id"]).group_by(Delivery.status)).all())
+        if sum(rows.values()) == count and not any(rows.get(s) for s in ACCEPTED):
+            return time.perf_counter() - started
+        time.sleep(0.05)
+    raise SystemExit(f"action {action['id']} not accepted within 30 minutes: {rows}")
+
+
+def spread(values: list[float], fmt: str = ",.0f") -> str:
+    return "/".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--participants", type=int, default=20_000)
-    parser.add_argument("--recipients", type=int, default=2_000)
+    parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--targets", default="stub,simulator")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--database", default="burgernet_bench",
+                        help="PostgreSQL database to (re)create: another name runs beside a colleague's run")
     args = parser.parse_args()
 
-    ports = {"web": free_port(), "sim": free_port()}
-    config = Config(database_url=database(args.database), redis_url="redis://127.0.0.1:6379/14",
+    ports = {"web": free_port(), "sim": free_port(), "stub": free_port()}
+    apis = {"stub": f"http://127.0.0.1:{ports['stub']}", "simulator": f"http://127.0.0.1:{ports['sim']}"}
+    config = Config(database_url=fresh_database(args.database), redis_url="redis://127.0.0.1:6379/14",
                     queue_prefix=f"bench-{os.getpid()}", secret_key="bench",
                     public_base_url=f"http://127.0.0.1:{ports['web']}",
-                    twilio_api_base_url=f"http://127.0.0.1:{ports['sim']}")
+                    twilio_api_base_url=apis["simulator"])
     upgrade(config.database_url)
     rt = Runtime.from_config(config)
-    seed(rt, args.participants)
+    seed(rt, args.recipients)
     with rt.transaction() as db:
-        _, token = create_operator(db, "bench", "bench-password")
-
-    area = areas.parse({"type": "Circle", "center": list(CENTRE),
-                        "radius_m": radius_for(args.participants, args.recipients)})
-    timings = []
-    for _ in range(5):
-        with rt.sessions() as db:
-            started = time.perf_counter()
-            chosen = selection.recipients(db, area)
-            timings.append(time.perf_counter() - started)
-    total = len(chosen)
+        _, token = create_operator(db, "bench", "bench-password", role="supervisor")
 
     env = {**os.environ, "DATABASE_URL": config.database_url, "REDIS_URL": config.redis_url,
            "QUEUE_PREFIX": config.queue_prefix, "SECRET_KEY": "bench", "SIM_SPEED": "0",
            "SIM_CONCURRENCY": "64", "PUBLIC_BASE_URL": config.public_base_url,
-           "TWILIO_API_BASE_URL": config.twilio_api_base_url,
            "SIM_INCOMING": json.dumps({TIPLINE: {}}),
            # Throughput, not pacing (bench/pacing.py measures that): no rate limit in the way,
            # and no redials of busy phones minutes later.
@@ -154,52 +152,62 @@ def main() -> None:
            "CALL_RETRY_DELAYS_SECONDS": ""}
     logs = Path(tempfile.mkdtemp())
     py = sys.executable
-    procs = [spawn([py, "-m", "simulator", "--port", str(ports["sim"]), "--speed", "0"], env,
+    threads = args.workers * config.max_provider_concurrency
+    fixed = [spawn([py, "-m", "simulator", "--port", str(ports["sim"]), "--speed", "0"], env,
                    logs / "sim.log"),
+             spawn([py, str(ROOT / "bench" / "provider_stub.py"), "--port", str(ports["stub"])], env,
+                   logs / "stub.log"),
              spawn([py, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--bind",
                     f"127.0.0.1:{ports['web']}", "gateway.wsgi:app"], env, logs / "web.log")]
-    procs += [spawn([py, "-m", "gateway.cli", "worker"], env, logs / f"worker{i}.log")
-              for i in range(args.workers)]
+    results = {}
     try:
         wait_until_up(config.public_base_url + "/health")
-        wait_until_up(config.twilio_api_base_url + "/sim/health")
-        raw = raw_rate(config, total, args.workers * config.max_provider_concurrency)
-        requests.get(config.twilio_api_base_url + "/sim/wait", params={"idle": 1, "timeout": 120})
-        requests.post(config.twilio_api_base_url + "/sim/reset")
-
-        headers = {"Authorization": f"Bearer {token}"}
-        gw = config.public_base_url
-        action = requests.post(gw + "/api/actions", headers=headers, json={
-            "incident_type": "burglary", "description": "Man in rode jas",
-            "area": area.geojson}).json()
-        started = time.perf_counter()
-        requests.post(f"{gw}/api/actions/{action['id']}/start", headers=headers,
-                      json={"confirm": True}).raise_for_status()
-        accepted_at = final_at = None
-        while final_at is None and time.perf_counter() - started < 900:
-            with rt.sessions() as db:
-                rows = dict(db.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
-            done = sum(rows.values())
-            waiting = sum(rows.get(s, 0) for s in (state.PENDING, state.RETRY, state.SENDING))
-            if done == total and waiting == 0 and accepted_at is None:
-                accepted_at = time.perf_counter() - started
-            if done == total and all(s in state.FINAL for s in rows):
-                final_at = time.perf_counter() - started
-            time.sleep(0.05)
+        wait_until_up(apis["simulator"] + "/sim/health")
+        for target in args.targets.split(","):
+            worker_env = {**env, "TWILIO_API_BASE_URL": apis[target]}
+            workers = [spawn([py, "-m", "gateway.cli", "worker"], worker_env,
+                             logs / f"{target}-worker{i}.log")
+                       for i in range(args.workers)]
+            ours, ceilings, seconds = [], [], []
+            try:
+                for _ in range(args.runs):
+                    ceilings.append(ceiling(config, apis[target], args.recipients, threads))
+                    if target == "simulator":
+                        requests.get(apis[target] + "/sim/wait", params={"idle": 1, "timeout": 600})
+                    seconds.append(dispatch(rt, config.public_base_url, token, args.recipients))
+                    ours.append(args.recipients / seconds[-1])
+                    print(f"{target}: ours {ours[-1]:,.0f}/s ceiling {ceilings[-1]:,.0f}/s", file=sys.stderr)
+                    if target == "simulator":
+                        requests.get(apis[target] + "/sim/wait", params={"idle": 1, "timeout": 600})
+                        requests.post(apis[target] + "/sim/reset")
+            finally:
+                for w in workers:
+                    w.terminate()
+                for w in workers:
+                    w.wait(10)
+            results[target] = {"ours": ours, "ceiling": ceilings, "seconds": seconds}
     finally:
-        for p in procs:
+        for p in fixed:
             p.terminate()
-        for p in procs:
+        for p in fixed:
             p.wait(10)
-    dispatch = total / accepted_at if accepted_at else 0.0
-    print(f"database={args.database} participants={args.participants} recipients={total} "
-          f"workers={args.workers}")
-    print(f"selection_ms_median={statistics.median(timings) * 1000:.1f}")
-    print(f"raw_provider_creates_per_s={raw:.0f}")
-    print(f"dispatch_accepted_per_s={dispatch:.0f} (start -> all accepted: {accepted_at:.2f} s)")
-    print(f"dispatch_to_raw_ratio={dispatch / raw:.2f}")
-    print(f"start_to_all_final_s={final_at:.2f}" if final_at else "start_to_all_final_s=timeout")
-    print(f"final_statuses={rows}")
+
+    print(f"recipients={args.recipients:,} workers={args.workers} threads={threads} runs={args.runs} "
+          "(min/median/max)")
+    print(f"{'target':<11}{'ours /s':>18}{'ceiling /s':>22}{'ratio':>7}{'accepted in s':>20}")
+    for target, r in results.items():
+        ratio = statistics.median(r["ours"]) / statistics.median(r["ceiling"])
+        print(f"{target:<11}{spread(r['ours']):>18}{spread(r['ceiling']):>22}{ratio:>7.2f}"
+              f"{spread(r['seconds'], ',.1f'):>20}")
+    if args.json and results:
+        first = next(iter(results))
+        summary = {name: {"recipients": args.recipients,
+                          "accepted_seconds": round(statistics.median(r["seconds"]), 2),
+                          "rate": round(statistics.median(r["ours"])),
+                          "ceiling_rate": round(statistics.median(r["ceiling"])),
+                          "ratio": round(statistics.median(r["ours"]) / statistics.median(r["ceiling"]), 3)}
+                   for name, r in results.items()}
+        print(json.dumps({**summary[first], "target": first, "targets": summary}))
 
 
 if __name__ == "__main__":

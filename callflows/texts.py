@@ -64,17 +64,33 @@ TEMPLATES = {
         "update_sms": "Burgernet aanvulling: {text}",
         "outcome_voice": "Dit is Burgernet, met de afloop. {outcome} Bedankt voor het uitkijken.",
         "outcome_sms": "Burgernet afloop: {outcome} Bedankt voor het uitkijken.",
+        "group_forward": ("{message}\n\nPolitie voor de beheerder van uw buurtpreventie-app: "
+                          "stuur dit bericht ongewijzigd door naar uw groep."),
         "connecting_from_alert": "U wordt verbonden met de meldkamer.",
         "tipline_welcome": "Welkom bij de tiplijn van Burgernet.",
         "tipline_menu": ("Toets 1 om verbonden te worden met de meldkamer. "
                          "Toets 2 om een bericht in te spreken."),
+        "tipline_about": "U belt over: {description}",
+        "tipline_several": "U bent gewaarschuwd voor {count} oproepen.",
+        "tipline_choice": "Toets {digit} voor: {description}",
+        "tipline_no_input": "We hebben geen toets gehoord.",
+        "tipline_wrong_key": "Die toets kennen we niet.",
         "tipline_connecting": "U wordt verbonden met de meldkamer.",
         "tipline_record": "Spreek na de toon uw tip in. Hang op als u klaar bent.",
-        "tipline_nobody": "Er is nu niemand beschikbaar.",
+        "tipline_nobody": "Er is nu niemand beschikbaar. U kunt uw tip inspreken.",
+        "tipline_whisper": "Burgernet-tip voor actie {action}. De beller is gewaarschuwd om {time}.",
+        "tipline_whisper_not_alerted": ("Burgernet-tip voor actie {action}. De beller is niet "
+                                        "voor deze actie gewaarschuwd."),
+        "tipline_whisper_unlinked": "Burgernet-tip, niet gekoppeld aan een actie.",
         "tipline_thanks": "Dank u wel voor uw tip. Tot ziens.",
         "sms_tip_thanks": "Burgernet: bedankt voor uw tip.",
         "sms_stopped": "Burgernet: u ontvangt geen berichten meer. Sms START om u weer aan te melden.",
         "sms_started": "Burgernet: u ontvangt weer berichten van Burgernet.",
+        "sms_info": ("Burgernet: berichten van de politie als er in uw buurt iemand wordt gezocht. "
+                     "Sms STOP om af te melden, START om weer aan te melden. Meer: {url}"),
+        "code_sms": "Burgernet: uw code is {code}. Hij is {minutes} minuten geldig.",
+        "code_import_sms": ("Burgernet: uw gemeente heeft u aangemeld. Bevestig met code {code} "
+                            "op {url} (24 uur geldig). Niet gewild? Negeer dit bericht."),
     },
     "en": {
         "alert_voice": "This is Burgernet, with a message from the police. {incident}: {description} {ask}",
@@ -87,17 +103,33 @@ TEMPLATES = {
         "update_sms": "Burgernet update: {text}",
         "outcome_voice": "This is Burgernet, with the outcome. {outcome} Thank you for looking out.",
         "outcome_sms": "Burgernet outcome: {outcome} Thank you for looking out.",
+        "group_forward": ("{message}\n\nPolice, to the administrator of your neighbourhood "
+                          "app: please forward this message unchanged to your group."),
         "connecting_from_alert": "Connecting you to the control room.",
         "tipline_welcome": "Welcome to the Burgernet tip line.",
         "tipline_menu": ("Press 1 to be connected to the control room. "
                          "Press 2 to leave a message."),
+        "tipline_about": "You are calling about: {description}",
+        "tipline_several": "You were alerted for {count} appeals.",
+        "tipline_choice": "Press {digit} for: {description}",
+        "tipline_no_input": "We did not hear a key.",
+        "tipline_wrong_key": "That key is not in the menu.",
         "tipline_connecting": "Connecting you to the control room.",
         "tipline_record": "Leave your tip after the tone. Hang up when you are done.",
-        "tipline_nobody": "Nobody is available right now.",
+        "tipline_nobody": "Nobody is available right now. You can leave your tip.",
+        "tipline_whisper": "Burgernet tip for action {action}, caller was alerted at {time}.",
+        "tipline_whisper_not_alerted": ("Burgernet tip for action {action}, caller was not "
+                                        "alerted for it."),
+        "tipline_whisper_unlinked": "Burgernet tip, not linked to an action.",
         "tipline_thanks": "Thank you for your tip. Goodbye.",
         "sms_tip_thanks": "Burgernet: thank you for your tip.",
         "sms_stopped": "Burgernet: you will receive no more messages. Text START to sign up again.",
         "sms_started": "Burgernet: you will receive Burgernet messages again.",
+        "sms_info": ("Burgernet: messages from the police when someone is sought near you. "
+                     "Text STOP to unsubscribe, START to sign up again. More: {url}"),
+        "code_sms": "Burgernet: your code is {code}. It is valid for {minutes} minutes.",
+        "code_import_sms": ("Burgernet: your municipality signed you up. Confirm with code {code} "
+                            "at {url} (valid 24 hours). Not wanted? Ignore this message."),
     },
 }
 

@@ -24,13 +24,27 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.config["SESSION_COOKIE_SECURE"] = config.public_base_url.startswith("https://")
     app.extensions["burgernet"] = runtime or Runtime.from_config(config)
 
-    from gateway import api, console, errors, security, webhooks
+    from gateway import (
+        api,
+        console,
+        errors,
+        group_console,
+        group_pages,
+        participant_pages,
+        registry_pages,
+        security,
+        webhooks,
+    )
 
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(participant_pages.bp)
+    app.register_blueprint(registry_pages.bp)
+    app.register_blueprint(group_pages.bp)
+    app.register_blueprint(group_console.bp)
 
     @app.get("/health")
     def health():

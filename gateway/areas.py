@@ -1,7 +1,8 @@
 """Action areas: a circle or a GeoJSON (Multi)Polygon, and which points lie inside.
 
-Selection runs in two steps: the database narrows addresses by bounding box (an index range
-scan), then shapely decides exactly, vectorised over all candidates at once.
+Selection (gateway/dispatch/selection.py) asks an area which grid cells it covers (gateway/grid.py)
+and tests exactly only the addresses in cells its boundary passes through. A circle is tested with
+the haversine formula, a polygon as shapely and PostGIS read it: straight edges in lon/lat.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from gateway import postcodes
+
 EARTH_RADIUS_M = 6_371_008.8
 MAX_RADIUS_M = 100_000
 # Limits on what one area may cost us. The vertices are counted before shapely builds anything,
@@ -20,6 +23,7 @@ MAX_RADIUS_M = 100_000
 # no area may be larger than the largest circle.
 MAX_VERTICES = 2_000  # over all rings of all polygons
 MAX_AREA_M2 = math.pi * MAX_RADIUS_M**2
+MAX_POSTCODES = 500  # a city's PC4 areas; streets one by one are for small areas
 # Where we alert: a generous box around the Netherlands (min_lon, min_lat, max_lon, max_lat). A
 # circle must be centred in it and a polygon must touch it; anything else is a typo, most often
 # longitude and latitude swapped. A constant for now; a setting once another region joins.
@@ -34,9 +38,14 @@ class InvalidArea(ValueError):
 @dataclass(frozen=True)
 class Area:
     geojson: dict
-    bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+    bbox: tuple[float, float, float, float] | None  # min_lon, min_lat, max_lon, max_lat; None: postcodes
 
     def contains(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def boundary(self, step_deg: float) -> tuple[np.ndarray, np.ndarray]:
+        """Points along the boundary, lons and lats, no more than step_deg apart on either axis
+        (what gateway/grid.py needs to find the cells the boundary passes through)."""
         raise NotImplementedError
 
 
@@ -54,6 +63,20 @@ class Circle(Area):
              + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
         return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a)) <= self.radius_m
 
+    def boundary(self, step_deg):
+        # A degree of longitude is shortest at the circle's most poleward latitude: space the
+        # points for that one, and they are close enough everywhere.
+        poleward = min(abs(self.lat) + math.degrees(self.radius_m / EARTH_RADIUS_M), 89.0)
+        step_m = step_deg * math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(poleward))
+        count = max(8, math.ceil(2 * math.pi * self.radius_m / step_m) + 1)
+        bearing = np.linspace(0, 2 * math.pi, count)
+        lat1, lon1 = math.radians(self.lat), math.radians(self.lon)
+        d = self.radius_m / EARTH_RADIUS_M
+        lat2 = np.arcsin(math.sin(lat1) * math.cos(d) + math.cos(lat1) * math.sin(d) * np.cos(bearing))
+        lon2 = lon1 + np.arctan2(np.sin(bearing) * math.sin(d) * math.cos(lat1),
+                                 math.cos(d) - math.sin(lat1) * np.sin(lat2))
+        return np.degrees(lon2), np.degrees(lat2)
+
 
 @dataclass(frozen=True)
 class Polygonal(Area):
@@ -61,6 +84,20 @@ class Polygonal(Area):
 
     def contains(self, lons, lats):
         return shapely.intersects_xy(self.geometry, lons, lats)
+
+    def boundary(self, step_deg):
+        # Edges are straight lines in lon/lat (as shapely and PostGIS read them): densify them.
+        xy = shapely.get_coordinates(shapely.segmentize(shapely.boundary(self.geometry), step_deg))
+        return xy[:, 0], xy[:, 1]
+
+
+@dataclass(frozen=True)
+class Postcodes(Area):
+    """Addresses by their postcode: whole PC4 areas ('2711') and single PC6 streets ('2711AB').
+    No geometry: an address without a postcode (given by coordinates) is not in it."""
+
+    pc4: tuple[str, ...] = ()
+    pc6: tuple[str, ...] = ()
 
 
 def parse(data: object) -> Area:
@@ -72,12 +109,38 @@ def parse(data: object) -> Area:
         return _circle(data)
     if kind in ("Polygon", "MultiPolygon"):
         return _polygon(data)
-    raise InvalidArea("type must be Circle, Polygon or MultiPolygon")
+    if kind == "Postcodes":
+        return _postcodes(data.get("postcodes"))
+    raise InvalidArea("type must be Circle, Polygon, MultiPolygon or Postcodes")
+
+
+def _postcodes(values: object) -> Postcodes:
+    if not isinstance(values, list) or not 1 <= len(values) <= MAX_POSTCODES:
+        raise InvalidArea(f"postcodes must be a list of 1 to {MAX_POSTCODES} postcodes like 2711 or 2711AB")
+    found = []
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise InvalidArea(f"postcodes[{i}] must be a postcode like 2711 or 2711AB")
+        try:
+            found.append(postcodes.area(value))
+        except postcodes.InvalidPostcode:
+            raise InvalidArea(f"postcodes[{i}] must be a postcode like 2711 or 2711AB") from None
+    return _make_postcodes(found)
+
+
+def _make_postcodes(found: list[str]) -> Postcodes:
+    unique = sorted(set(found))
+    pc4 = tuple(p for p in unique if len(p) == 4)
+    # A street inside a whole neighbourhood that is also listed adds nothing.
+    pc6 = tuple(p for p in unique if len(p) == 6 and p[:4] not in pc4)
+    return Postcodes({"type": "Postcodes", "postcodes": unique}, None, pc4, pc6)
 
 
 def load(geojson: dict) -> Area:
     """An area stored with an action: it was valid when the operator sent it. Limits added since
     (service area, vertices, size) must not stop an action already under way."""
+    if geojson["type"] == "Postcodes":
+        return _make_postcodes(geojson["postcodes"])
     if geojson["type"] == "Circle":
         (lon, lat), radius = geojson["center"], geojson["radius_m"]
         return _make_circle(float(lon), float(lat), float(radius))
@@ -194,7 +257,7 @@ def _outside(swapped_inside: bool) -> str:
 def summary(geojson: dict) -> dict:
     """An area as a list shows it: a circle whole (it is small), a polygon as its type, bounding
     box and vertex count, never its full coordinates (up to MAX_VERTICES of them)."""
-    if geojson.get("type") == "Circle":
+    if geojson.get("type") in ("Circle", "Postcodes"):
         return geojson
     polygons = [geojson["coordinates"]] if geojson["type"] == "Polygon" else geojson["coordinates"]
     positions = [p for polygon in polygons for ring in polygon for p in ring]

@@ -24,6 +24,11 @@ PERMISSIONS = {
     "actions:write": {"operator", "supervisor", "admin"},
     "participants:read": {"municipality", "admin"},
     "participants:write": {"municipality", "admin"},
+    "audit:read": {"supervisor", "admin"},
+    "accounts:write": {"admin"},
+    # Neighbourhood groups: municipality staff keep them; the control room may look them up.
+    "groups:read": {"operator", "supervisor", "municipality", "admin"},
+    "groups:write": {"municipality", "admin"},
 }
 # One password check at a time per web process (they run in a low-priority helper process, see
 # gateway/passwords.py); a login that finds the slot taken is told to try again, at once, rather

@@ -32,8 +32,16 @@ class Config:
     whatsapp_content_sid: str = ""
     tipline_number: str = "+318000011"
     control_room_number: str = "+31880000000"
+    # How long the tip line rings an operator line before it offers the caller a recording.
+    tipline_dial_seconds: int = 20
+    # Tip-line recordings older than this are deleted, here and at the provider (purge job).
+    recording_retention_days: int = 30
+    # Transcription of recordings (gateway/transcription.py); empty: off.
+    transcriber: str = ""
     tts_voice: str = "Polly.Lotte"
-    send_batch_size: int = 50
+    # Deliveries per send job. Bigger is fewer jobs to enqueue (a 100k fan-out: 500 of them);
+    # a worker claims a job a few deliveries at a time anyway, so it holds no more than it sends.
+    send_batch_size: int = 200
     # Provider requests in flight per worker (threads); more workers multiply it. The rate
     # limits below hold across all workers whatever this is.
     max_provider_concurrency: int = 8
@@ -60,6 +68,42 @@ class Config:
     # How often some worker sweeps the database for work Redis lost.
     reconcile_every_seconds: float = 60.0
     queue_prefix: str = "burgernet"
+    # Participants (gateway/service/participants.py). GEOCODER: "table" reads GEOCODER_TABLE
+    # (CSV: postcode, number, lat, lon; empty: the bundled synthetic Zoetermeer table), "pdok"
+    # asks the PDOK Locatieserver.
+    geocoder: str = "table"
+    geocoder_table: str = ""
+    pdok_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
+    geocoder_timeout_seconds: float = 3.0
+    # Verification codes texted (SMS pumping costs real money): per number an hour, per client
+    # address an hour, and in all an hour.
+    codes_per_number_hour: int = 3
+    codes_per_address_hour: int = 10
+    codes_per_hour: int = 500
+    # Console login attempts per client address in five minutes. Behind a NAT (a control room,
+    # a town hall) many people share one address: raise it there.
+    login_attempts_per_address: int = 30
+    # Heterdaadkracht: the incident types whose actions reach the administrators of the
+    # neighbourhood groups their area overlaps unless the operator switches it off (comma
+    # separated; the others only when switched on). A suspect caught in the act, by default.
+    heterdaadkracht_incident_types: str = "burglary,robbery,hit_and_run,violent_crime"
+    # Neighbourhood groups registered through the public form or API, per client address an hour.
+    group_requests_per_address_hour: int = 5
+    # Unverified registrations are removed after this long.
+    unverified_retention_hours: int = 24
+    # Numbers on deliveries older than this are anonymised by the purge; 0 keeps them.
+    delivery_retention_days: int = 0
+    # The console's map tiles ({s}, {z}, {x}, {y} as Leaflet takes them). Without them the map
+    # still works: the areas are drawn on a plain background.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tile_attribution: str = "&copy; OpenStreetMap contributors"
+    map_start: str = "52.0575,4.4931,13"  # latitude, longitude, zoom where a new action's map opens
+    # How long one server-sent event stream stays open before the browser reconnects: a web
+    # thread is not held forever by a tab left open.
+    events_stream_seconds: float = 30.0
+    # Open event streams per web process at most: each holds a thread (the Procfile gives 8), and
+    # Twilio's webhooks must always find one. More pages wait and retry.
+    event_streams_per_process: int = 4
     testing: bool = False
 
     @classmethod
@@ -89,6 +133,11 @@ class Config:
         return tuple(c.strip().upper() for c in self.phone_countries.split(",") if c.strip())
 
     @property
+    def group_incident_types(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.heterdaadkracht_incident_types.split(",")
+                         if t.strip())
+
+    @property
     def uses_simulator(self) -> bool:
         return self.twilio_account_sid == SIMULATOR_ACCOUNT_SID
 
@@ -110,6 +159,18 @@ class Config:
             # A claim renewed just before its request must not look stale while the request
             # is still in flight, or verification could release what is being sent.
             raise RuntimeError("STALE_SENDING_SECONDS must exceed 4/3 of TWILIO_TIMEOUT_SECONDS")
+        if self.geocoder not in ("table", "pdok"):
+            raise RuntimeError("GEOCODER must be table or pdok")
+        if not 5 <= self.tipline_dial_seconds <= 600:
+            raise RuntimeError("TIPLINE_DIAL_SECONDS must be between 5 and 600 (Twilio's range)")
+        if self.recording_retention_days < 1:
+            raise RuntimeError("RECORDING_RETENTION_DAYS must be at least 1")
+        from gateway.models.action import INCIDENT_TYPES  # models import no configuration
+
+        unknown = sorted(self.group_incident_types - set(INCIDENT_TYPES))
+        if unknown:
+            raise RuntimeError(f"HETERDAADKRACHT_INCIDENT_TYPES: unknown incident type "
+                               f"{unknown[0]}; known: {', '.join(INCIDENT_TYPES)}")
         for name in ("calls_per_second", "sms_segments_per_second", "whatsapp_per_second"):
             if getattr(self, name) <= 0:
                 raise RuntimeError(f"{name.upper()} must be a positive number")

@@ -1,16 +1,21 @@
-"""The operator console: log in, see actions with their progress and tips. Server-rendered and
-small for now; the map and live updates come with the console issue."""
+"""The operator console: log in, the overview of actions with their progress and tips. The pages
+around an action are in console_actions.py (new action, following one live), console_records.py
+(history, CSV, audit log) and console_accounts.py (accounts, language). Pages are rendered here;
+everything that changes an action goes through the API, which calls the action service."""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import TimeoutError as CheckTimedOut
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select, update
 
-from gateway import csrf
+from gateway import csrf, i18n
+from gateway.api.events import progress
 from gateway.auth import (
     HASH_SLOTS,
+    allowed,
     check_password,
     console_requires,
     session_operator,
@@ -23,14 +28,23 @@ from gateway.service import actions as service
 bp = Blueprint("console", __name__)
 log = logging.getLogger("gateway.console")
 
-# Guessing is slow on purpose: per client address, and per account with a lock-out.
-ADDRESS_LIMIT, ADDRESS_WINDOW = 30, 300
+# Guessing is slow on purpose: per client address (Config.login_attempts_per_address), and per
+# account with a lock-out.
+ADDRESS_WINDOW = 300
+# The answer when no password check can be had now: the slot is taken, or it ran out of time.
+BUSY = "Het is nu erg druk; probeer het zo opnieuw."
 ACCOUNT_FAILURES, ACCOUNT_LOCK = 10, 900
 
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"csrf_token": csrf.token}
+    return {"csrf_token": csrf.token, "t": i18n.t, "number": i18n.number, "lang": i18n.language(),
+            "messages": i18n.messages, "may": _may}
+
+
+def _may(permission: str) -> bool:
+    operator = g.get("operator")
+    return operator is not None and allowed(operator, permission)
 
 
 @bp.get("/")
@@ -48,7 +62,7 @@ def login():
         return render_template("login.html", error=None)
     # The cheapest refusal first: during a flood the one checking slot is nearly always taken.
     if not HASH_SLOTS.acquire(blocking=False):
-        return _refuse("Het is nu erg druk; probeer het zo opnieuw.", 429)
+        return _refuse(BUSY, 429)
     try:
         return _check_login()
     finally:
@@ -59,7 +73,8 @@ def _check_login():
     csrf.require()
     limits = of_app().limits
     username = request.form.get("username", "")[:60]
-    if not limits.allow(f"login-address:{request.remote_addr}", ADDRESS_LIMIT, ADDRESS_WINDOW):
+    per_address = of_app().config.login_attempts_per_address
+    if not limits.allow(f"login-address:{request.remote_addr}", per_address, ADDRESS_WINDOW):
         return _refuse("Te veel inlogpogingen vanaf dit adres; probeer het over enkele minuten "
                        "opnieuw.", 429)
     failures = f"login-failures:{username}"
@@ -68,14 +83,21 @@ def _check_login():
         log.warning("login.locked")
         return _refuse(f"Dit account is na herhaalde fouten geblokkeerd; probeer het over "
                        f"{minutes} minuten opnieuw.", 429)
-    with of_app().sessions() as db:
-        operator = check_password(db, username, request.form.get("password", ""))
+    try:
+        with of_app().sessions() as db:
+            operator = check_password(db, username, request.form.get("password", ""))
+    except CheckTimedOut:  # the low-priority checker got no CPU in time: busy, not broken
+        log.warning("login.check_timed_out")
+        return _refuse(BUSY, 503)
     if operator is None:
         limits.hit(failures, ACCOUNT_LOCK)
         return _refuse("Onbekende gebruikersnaam of verkeerd wachtwoord (unknown user name or "
                        "wrong password)", 401)
     limits.clear(failures)
     start_session(operator)
+    # Municipality staff have no actions to see: their page is the participant registry's.
+    if not allowed(operator, "actions:read") and allowed(operator, "participants:read"):
+        return redirect(url_for("registry.statistics"))
     return redirect(url_for("console.actions"))
 
 
@@ -103,5 +125,9 @@ def actions():
             tips.setdefault(tip.action_id, []).append(tip)
         unlinked = list(db.scalars(select(Tip).where(Tip.action_id.is_(None))
                                    .order_by(Tip.id.desc()).limit(50)))
-    return render_template("actions.html", actions=rows, counts=counts, tips=tips,
-                           unlinked=unlinked, operator=g.operator)
+    return render_template("actions.html", actions=rows, tips=tips, unlinked=unlinked,
+                           progress={a: progress(c) for a, c in counts.items()},
+                           operator=g.operator)
+
+
+from gateway import console_accounts, console_actions, console_records  # noqa: E402,F401  (routes)

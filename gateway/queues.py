@@ -43,9 +43,13 @@ class Jobs:
         return [self.queues[name] for name in QUEUE_NAMES]
 
     # -- job ids -------------------------------------------------------------------------------
+    def batch_prefix(self, action_id: int, purpose: str, round_: int, part: int | str) -> str:
+        """Batch n of one fan-out has the key prefix + n: stored on its deliveries, its job's id."""
+        return f"{self.prefix}-send-{action_id}-{purpose}{round_}-{part}-"
+
     def batch_key(self, action_id: int, purpose: str, round_: int, part: int | str):
-        """Batch n of one fan-out: the key is stored on its deliveries and is its job's id."""
-        return lambda n: f"{self.prefix}-send-{action_id}-{purpose}{round_}-{part}-{n}"
+        prefix = self.batch_prefix(action_id, purpose, round_, part)
+        return lambda n: f"{prefix}{n}"
 
     def retry_key(self, delivery_id: int, attempt: int) -> str:
         return f"{self.prefix}-retry-{delivery_id}-{attempt}"
@@ -133,6 +137,13 @@ class Jobs:
             self.queues[ALERTS].enqueue_in(delay, *args, job_id=job_id)
         else:
             self.queues[ALERTS].enqueue(*args, job_id=job_id)
+
+    def transcribe(self, recording_id: int) -> None:
+        self.queues[DEFAULT].enqueue("worker.jobs.transcribe_recording", recording_id,
+                                     retry=IDEMPOTENT_RETRY)
+
+    def purge_recordings(self) -> None:
+        self.queues[DEFAULT].enqueue("worker.jobs.purge_recordings")
 
     def reconcile(self) -> None:
         self.queues[DEFAULT].enqueue("worker.jobs.reconcile")

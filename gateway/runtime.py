@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.rest import Client
 
-from gateway import channels, db
+from gateway import channels, db, geocoding
 from gateway.config import Config
+from gateway.geocoding import Geocoder
 from gateway.limits import Counters
 from gateway.provider.client import make_client
 from gateway.provider.gateway import ProviderGateway
@@ -52,6 +53,10 @@ class Runtime:
     @cached_property
     def limits(self) -> Counters:
         return Counters(self.redis, self.config.queue_prefix)
+
+    @cached_property
+    def geocoder(self) -> Geocoder:
+        return geocoding.make(self.config)
 
     @cached_property
     def urls(self) -> CallbackUrls:

@@ -18,7 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, help="worker threads")
     parser.add_argument("--public-url", help="base URL the gateway reaches us on")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    level = os.environ.get("SIM_LOG_LEVEL", "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        parser.error(f"SIM_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
     try:
         settings = Settings.from_env()
         if args.speed is not None:

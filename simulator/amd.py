@@ -104,7 +104,7 @@ def conclude(rt: Runtime, call: Call, document_url: str | None) -> None:
     call.transcript.append(
         {"verb": "amd", "answered_by": verdict, "mode": mode, "at": round(seconds, 3)}
     )
-    log("amd_verdict", call_sid=call.sid, answered_by=verdict, mode=mode)
+    log("amd_verdict", logging.DEBUG, call_sid=call.sid, answered_by=verdict, mode=mode)
     if call.async_amd and call.async_amd_callback:
         post(rt, call, verdict, seconds, document_url)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import logging
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -180,7 +181,7 @@ def create_call():
     rt().store.add_call(call)
     body = call_json(call)  # rendered before the engine can move it past "queued"
     calls.start_outbound(rt(), call)
-    log("call_created", call_sid=call.sid, to=mask(to), behaviour=behaviour.behaviour)
+    log("call_created", logging.DEBUG, call_sid=call.sid, to=mask(to), behaviour=behaviour.behaviour)
     return jsonify(body), 201
 
 
@@ -305,7 +306,7 @@ def create_message():
     rt().store.add_message(message)
     rendered = message_json(message)
     messages.start_delivery(rt(), message)
-    log("message_created", message_sid=message.sid, to=mask(to), segments=message.num_segments)
+    log("message_created", logging.DEBUG, message_sid=message.sid, to=mask(to), segments=message.num_segments)
     return jsonify(rendered), 201
 
 

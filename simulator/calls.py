@@ -48,7 +48,7 @@ def wait(rt: Runtime, call: Call, seconds: float) -> bool:
 def run_outbound(rt: Runtime, call: Call) -> None:
     progress = Progress(rt, call)
     behaviour = call.behaviour.behaviour
-    log("call_started", call_sid=call.sid, to=mask(call.to), behaviour=behaviour)
+    log("call_started", logging.DEBUG, call_sid=call.sid, to=mask(call.to), behaviour=behaviour)
     if call.cancel_requested:
         return finish(rt, call, progress, "canceled")
     with rt.store.lock:
@@ -127,7 +127,7 @@ def finish(rt: Runtime, call: Call, progress: Progress, status: str) -> None:
         call.date_updated = now()
     progress.emit("completed", status, final=True)
     progress.flush()
-    log("call_ended", call_sid=call.sid, status=status, duration=call.duration)
+    log("call_ended", logging.DEBUG, call_sid=call.sid, status=status, duration=call.duration)
 
 
 class Progress:

@@ -271,7 +271,29 @@ def list_messages():
     items = rt().store.list_messages()
     if request.args.get("to"):
         items = [m for m in items if m.to == request.args["to"]]
+    channel = request.args.get("channel")
+    if channel not in (None, "sms", "whatsapp"):
+        return bad("channel must be sms or whatsapp")
+    if channel:
+        items = [m for m in items if whatsapp.is_whatsapp(m.to) == (channel == "whatsapp")]
     return jsonify({"messages": [dict(message_json(m), callbacks=m.callbacks) for m in items]})
+
+
+@bp.get("/phones/<number>")
+def phone_view(number: str):
+    """What one phone got, as its owner would see it: WhatsApp messages, SMS and calls, each
+    newest first (a number with or without `whatsapp:`)."""
+    number = whatsapp.bare(number)
+    if not phone.is_e164(number):
+        return bad("number must be E.164, like +31612345678")
+    store = rt().store
+    got = [m for m in reversed(store.list_messages()) if whatsapp.bare(m.to) == number]
+    return jsonify({
+        "number": number,
+        "whatsapp": [message_json(m) for m in got if whatsapp.is_whatsapp(m.to)],
+        "sms": [message_json(m) for m in got if not whatsapp.is_whatsapp(m.to)],
+        "calls": [call_view(c) for c in reversed(store.list_calls()) if c.to == number],
+    })
 
 
 @bp.get("/wait")

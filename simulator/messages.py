@@ -65,7 +65,7 @@ def deliver(rt: Runtime, message: Message) -> None:
             shuffled.reverse()
         for params in shuffled:
             post(rt, message, params)
-    log("sms_done", message_sid=message.sid, to=mask(message.to), status=message.status)
+    log("sms_done", logging.DEBUG, message_sid=message.sid, to=mask(message.to), status=message.status)
 
 
 def update(rt: Runtime, message: Message, status: str) -> None:

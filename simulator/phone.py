@@ -47,7 +47,7 @@ _BY_LAST_DIGIT = {"6": "voicemail", "7": "no-answer", "8": "busy"}
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Behaviour:
     behaviour: str = "answer"
     # Keys pressed at <Gather>s, one entry per Gather in order ("1,2" = 1 at the first, 2 at the
@@ -73,9 +73,13 @@ def is_e164(number: str | None) -> bool:
     return bool(number) and bool(E164.match(number))
 
 
+# Shared by every call to a number without an override (a Behaviour is immutable).
+_DEFAULTS = {name: Behaviour(behaviour=name) for name in ("answer", *_BY_LAST_DIGIT.values())}
+
+
 def default_behaviour(number: str) -> Behaviour:
     digit = number[-1:] if number else ""
-    return Behaviour(behaviour=_BY_LAST_DIGIT.get(digit, "answer"))
+    return _DEFAULTS[_BY_LAST_DIGIT.get(digit, "answer")]
 
 
 def effective(store: Store, number: str) -> Behaviour:

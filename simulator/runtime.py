@@ -20,8 +20,9 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         settings.validate()
-        store = Store(speed=settings.speed, incoming=settings.incoming)
-        pool = Pool(store, settings.concurrency)
+        store = Store(speed=settings.speed, incoming=settings.incoming, max_records=settings.max_records,
+                      detail_records=settings.detail_records)
+        pool = Pool(store, settings.concurrency, settings.backlog)
         webhooks = Webhooks(settings.auth_token, settings.webhook_timeout, pool.sleep)
         return cls(settings=settings, store=store, pool=pool, webhooks=webhooks)
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from simulator.app import create_app
-from simulator.logs import log, mask_text
+from simulator.logs import log, logger, mask_text
 from simulator.settings import Settings
 
 
 class MaskingRequestHandler(WSGIRequestHandler):
     """Access log without full phone numbers (they appear in /sim/numbers/... and ?To=...)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # A successful Twilio API request is one of thousands a second under load: logged at
+        # DEBUG only (SIM_LOG_LEVEL=DEBUG), like the per-call lines. Errors and the control API
+        # stay in the log.
+        quiet = self.path.startswith("/2010-04-01/") and str(code).startswith(("2", "3"))
+        if quiet and not logger.isEnabledFor(logging.DEBUG):
+            return
+        super().log_request(code, size)
 
     def log(self, type: str, message: str, *args) -> None:
         super().log(type, mask_text(message % args if args else message))

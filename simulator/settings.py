@@ -22,6 +22,12 @@ class Settings:
     speed: float = 1.0
     # Worker threads running calls, message deliveries and callbacks.
     concurrency: int = 32
+    # Jobs (calls, deliveries) that may wait for a worker thread before a create waits too.
+    backlog: int = 10_000
+    # Calls, messages and recordings kept each; beyond it the oldest finished ones are forgotten.
+    max_records: int = 20_000
+    # Finished calls and messages whose transcript, requests and callbacks are kept (control API).
+    detail_records: int = 1_000
     # Numbers the gateway owns: number -> {"voice_url": ..., "sms_url": ...}.
     incoming: dict[str, dict[str, str]] = field(default_factory=dict)
     # Delay of a "slow" number's create response; deliberately not scaled by `speed`
@@ -45,6 +51,12 @@ class Settings:
             settings.speed = _number(env, "SIM_SPEED", float)
         if env.get("SIM_CONCURRENCY"):
             settings.concurrency = _number(env, "SIM_CONCURRENCY", int)
+        if env.get("SIM_BACKLOG"):
+            settings.backlog = _number(env, "SIM_BACKLOG", int)
+        if env.get("SIM_MAX_RECORDS"):
+            settings.max_records = _number(env, "SIM_MAX_RECORDS", int)
+        if env.get("SIM_DETAIL_RECORDS"):
+            settings.detail_records = _number(env, "SIM_DETAIL_RECORDS", int)
         if env.get("SIM_SLOW_SECONDS"):
             settings.slow_seconds = _number(env, "SIM_SLOW_SECONDS", float)
         if env.get("SIM_INCOMING"):
@@ -66,6 +78,12 @@ class Settings:
             raise ValueError("speed must be >= 0")
         if self.concurrency < 1:
             raise ValueError("concurrency must be >= 1")
+        if self.backlog < 1:
+            raise ValueError("backlog must be >= 1")
+        if self.max_records < 1:
+            raise ValueError("max_records must be >= 1")
+        if self.detail_records < 0:
+            raise ValueError("detail_records must be >= 0")
         if not self.auth_token:
             raise ValueError("auth_token must not be empty")
         for number, urls in self.incoming.items():

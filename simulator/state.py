@@ -3,12 +3,19 @@
 Everything lives in one process (that is why the server is threaded, never forked). One lock guards
 the collections and status transitions; a condition variable counts work in progress so that
 `/sim/wait` can tell tests when everything has settled.
+
+Memory stays bounded however long it runs: of calls, messages and recordings, the newest
+`max_records` each are kept; beyond that the oldest finished ones are forgotten (a fetch then
+answers 404). A call or message still under way is never forgotten. What only the control API
+shows (a call's transcript, requests and callbacks, a message's callbacks) is kept for the newest
+`detail_records` finished calls and messages; older ones keep what a fetch or a list needs.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +23,8 @@ from typing import Any
 # Statuses after which a call or message never changes again.
 FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 FINAL_MESSAGE_STATUSES = {"delivered", "undelivered", "failed", "received", "canceled"}
+# A delivered WhatsApp message still becomes "read"; its delivery thread holds it till then.
+FORGETTABLE_MESSAGE_STATUSES = FINAL_MESSAGE_STATUSES | {"read"}
 
 
 def new_sid(prefix: str) -> str:
@@ -26,7 +35,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     sid: str
     account_sid: str
@@ -81,7 +90,7 @@ class Call:
         return self.status in FINAL_CALL_STATUSES
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     sid: str
     account_sid: str
@@ -104,7 +113,7 @@ class Message:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Recording:
     sid: str
     account_sid: str
@@ -123,8 +132,19 @@ DEFAULT_CONFIG = {"duplicate_callbacks": False, "reorder_callbacks": False}
 class Store:
     """Thread-safe home of all simulated resources."""
 
-    def __init__(self, speed: float, incoming: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self,
+        speed: float,
+        incoming: dict[str, dict[str, str]],
+        max_records: int = 20_000,
+        detail_records: int = 1_000,
+    ) -> None:
         self.lock = threading.RLock()
+        self.max_records = max_records
+        self.detail_records = detail_records
+        self._next_pass: dict[int, int] = {}
+        # Calls and messages that still have their details, oldest first.
+        self._detailed: deque[Call | Message] = deque()
         self.calls: dict[str, Call] = {}
         self.messages: dict[str, Message] = {}
         self.recordings: dict[str, Recording] = {}
@@ -140,17 +160,54 @@ class Store:
     def add_call(self, call: Call) -> Call:
         with self.lock:
             self.calls[call.sid] = call
+            self._cap(self.calls, lambda c: c.final)
+            self._trim(call)
         return call
 
     def add_message(self, message: Message) -> Message:
         with self.lock:
             self.messages[message.sid] = message
+            self._cap(self.messages, lambda m: m.status in FORGETTABLE_MESSAGE_STATUSES)
+            self._trim(message)
         return message
 
     def add_recording(self, recording: Recording) -> Recording:
         with self.lock:
             self.recordings[recording.sid] = recording
+            self._cap(self.recordings, lambda r: True)
         return recording
+
+    def _cap(self, records: dict[str, Any], finished) -> None:
+        """Forget the oldest finished records beyond max_records. Dicts keep insertion order, so
+        the oldest come first. A pass runs once per a tenth of max_records added, so adding stays
+        O(1) on average even when many records are still under way and cannot go."""
+        key = id(records)
+        if len(records) < self._next_pass.get(key, self.max_records + self.max_records // 10 + 1):
+            return
+        excess = len(records) - self.max_records
+        old = []
+        for sid, record in records.items():
+            if len(old) >= excess:
+                break
+            if finished(record):
+                old.append(sid)
+        for sid in old:
+            del records[sid]
+        self._next_pass[key] = len(records) + self.max_records // 10 + 1
+
+    def _trim(self, added: Call | Message) -> None:
+        """Drop the details of the oldest finished record beyond detail_records. One still
+        under way goes to the back of the line and is looked at again later."""
+        self._detailed.append(added)
+        if len(self._detailed) <= self.detail_records:
+            return
+        oldest = self._detailed.popleft()
+        if isinstance(oldest, Call) and oldest.final:
+            oldest.transcript, oldest.callbacks, oldest.requests = [], [], []
+        elif isinstance(oldest, Message) and oldest.status in FORGETTABLE_MESSAGE_STATUSES:
+            oldest.callbacks = []
+        else:
+            self._detailed.append(oldest)
 
     def list_calls(self) -> list[Call]:
         with self.lock:
@@ -174,6 +231,8 @@ class Store:
             self.overrides.clear()
             self.whatsapp_inbound.clear()
             self.config.update(DEFAULT_CONFIG)
+            self._next_pass.clear()
+            self._detailed.clear()
 
     @property
     def speed(self) -> float:

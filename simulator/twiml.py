@@ -354,22 +354,20 @@ class Conversation:
 
     def verb_Dial(self, element: ET.Element, doc: Document) -> Any:
         number = (element.text or "").strip()
-        noun = "Number"
+        noun, whisper_url = "Number", None
         for child in element:
             noun = child.tag
             number = (child.text or "").strip()
+            if child.get("url"):
+                # <Number url=...>: TwiML the dialled party hears before the parties are joined.
+                url = child.get("url")
+                whisper_url = (urljoin(doc.url or "", url) if doc.url else url,
+                               child.get("method", "POST"))
             break
-        status, seconds, child_sid = self.dial(number, noun, element)
-        self.note(
-            {
-                "verb": "Dial",
-                "number": number,
-                "noun": noun,
-                "status": status,
-                "dial_call_sid": child_sid,
-                "duration": seconds,
-            }
-        )
+        entry: dict[str, Any] = {"verb": "Dial", "number": number, "noun": noun}
+        status, seconds, child_sid = self.dial(number, noun, element, whisper_url, entry)
+        entry.update(status=status, dial_call_sid=child_sid, duration=seconds)
+        self.note(entry)
         action = element.get("action")
         if not action:
             return None
@@ -382,8 +380,12 @@ class Conversation:
         url = urljoin(doc.url or "", action) if doc.url else action
         return self.fetch(url, element.get("method", "POST"), extra) or END
 
-    def dial(self, number: str, noun: str, element: ET.Element) -> tuple[str, int, str | None]:
-        """Ring the dialled number as a child call; returns (DialCallStatus, seconds, sid)."""
+    def dial(self, number: str, noun: str, element: ET.Element,
+             whisper_url: tuple[str, str] | None = None,
+             entry: dict[str, Any] | None = None) -> tuple[str, int, str | None]:
+        """Ring the dialled number as a child call; returns (DialCallStatus, seconds, sid).
+        With a whisper URL, the answering party first hears that TwiML's <Say>s (kept in
+        `entry["whisper"]`)."""
         if noun != "Number" or not phone.is_e164(number):
             return "failed", 0, None
         target = phone.effective(self.rt.store, number).behaviour
@@ -409,6 +411,8 @@ class Conversation:
             )
         )
         log("dial", call_sid=self.call.sid, dial_call_sid=child.sid, to=mask(number))
+        if status == "completed" and whisper_url and entry is not None:
+            entry["whisper"] = self.whisper(child, *whisper_url)
         if not self.spend(ring + talk) and self.call.cancel_requested:
             talk = 0
         with self.rt.store.lock:
@@ -417,6 +421,25 @@ class Conversation:
             child.talk_seconds = talk
             child.end_time = child.date_updated = now()
         return status, math.ceil(talk), child.sid
+
+    def whisper(self, child: Call, url: str, method: str) -> list[str]:
+        """Request the whisper TwiML as the child call, as Twilio does, and say what it says."""
+        params = {
+            "AccountSid": child.account_sid, "ApiVersion": "2010-04-01", "CallSid": child.sid,
+            "ParentCallSid": self.call.sid, "From": child.from_, "To": child.to,
+            "Called": child.to, "Caller": child.from_, "Direction": "outbound-dial",
+            "CallStatus": "in-progress",
+        }
+        result = self.rt.webhooks.send(url, params, method)
+        self.call.requests.append({"url": url, "method": method.upper(), "params": params,
+                                   "http_status": result.status, "whisper": True})
+        if not result.ok:
+            return [APPLICATION_ERROR]
+        try:
+            root = ET.fromstring(result.body.strip())
+        except ET.ParseError:
+            return [APPLICATION_ERROR]
+        return [(e.text or "").strip() for e in root.iter("Say")]
 
     def verb_Redirect(self, element: ET.Element, doc: Document) -> Any:
         target = (element.text or "").strip()

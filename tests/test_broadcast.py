@@ -35,7 +35,9 @@ def test_widen_alerts_only_the_newly_covered(live, runtime):
     wider = {"type": "Circle", "center": list(NEAR), "radius_m": 5000}
     response = live.api("POST", f"/api/actions/{action_id}/widen", json={"area": wider})
     assert response.status_code == 202
-    assert response.json()["added"] == {"voice": 0, "sms": 1, "whatsapp": 0, "total": 1}
+    assert response.json()["added"] == {
+        "voice": 0, "sms": 1, "whatsapp": 0, "total": 1,
+        "groups": {"enabled": True, "groups": 0, "administrators": 0, "available": 0}}
     assert response.json()["areas"][1] == wider
     alerts = live.settle()
     assert {p: d.status for p, d in alerts.items()} == {

@@ -6,9 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from callflows import segments, sms, tipline, voice
-
-URLS = tipline.Urls(menu="https://gw/menu", dialed="https://gw/dialed", recorded="https://gw/rec")
+from callflows import segments, sms, voice
 
 
 def parse(response) -> ET.Element:
@@ -65,35 +63,6 @@ def test_outcome_and_update_carry_the_operators_words_exactly():
     assert words in root.find("Say").text and root[-1].tag == "Hangup"
 
 
-def test_tipline_welcome_gathers_one_digit_and_falls_through_to_menu():
-    root = parse(tipline.welcome(URLS, "nl", "Polly.Lotte"))
-    gather = root.find("Gather")
-    assert gather.get("numDigits") == "1" and gather.get("action") == URLS.menu
-    assert "Toets 1" in gather.find("Say").text
-    assert root[-1].tag == "Redirect" and root[-1].text == URLS.menu
-
-
-@pytest.mark.parametrize("digits, expect", [("1", "Dial"), ("", "Dial"), ("9", "Dial"),
-                                            ("2", "Record")])
-def test_tipline_menu(digits, expect):
-    root = parse(tipline.menu(digits, URLS, "+31880000000", "+31612345678", "nl", "Polly.Lotte"))
-    assert root.find(expect) is not None
-
-
-def test_connect_dials_control_room_with_callers_id():
-    dial = parse(tipline.connect(URLS, "+31880000000", "+31612345678", "nl", "v")).find("Dial")
-    assert dial.find("Number").text == "+31880000000"
-    assert dial.get("callerId") == "+31612345678" and dial.get("action") == URLS.dialed
-
-
-def test_no_answer_from_control_room_records_instead():
-    root = parse(tipline.dialed("no-answer", URLS, "nl", "v"))
-    record = root.find("Record")
-    assert record.get("action") == URLS.recorded
-    assert record.get("maxLength") == str(tipline.MAX_RECORDING_SECONDS)
-    assert parse(tipline.dialed("completed", URLS, "nl", "v")).find("Hangup") is not None
-
-
 @pytest.mark.parametrize("body, encoding, parts", [
     ("a" * 160, "GSM-7", 1),
     ("a" * 161, "GSM-7", 2),
@@ -128,6 +97,9 @@ def test_alert_sms_fits_one_segment_for_a_typical_description():
 
 @pytest.mark.parametrize("body, word", [("STOP", "stop"), (" stop\n", "stop"),
                                         ("Afmelden", "stop"), ("start", "start"),
-                                        ("stop die man!", None), ("", None)])
+                                        ("stop die man!", None), ("", None),
+                                        ("STOPPEN", "stop"), ("Stop!", "stop"),
+                                        ("aanmelden.", "start"), ("INFO", "info"),
+                                        ("help", "info"), ("info over de man", None)])
 def test_keywords(body, word):
     assert sms.keyword(body) == word

@@ -94,6 +94,24 @@ def test_logins_beyond_the_hashing_slots_are_told_to_wait(client, token, monkeyp
     assert log_in(client).status_code == 302
 
 
+def test_a_password_check_that_gets_no_cpu_in_time_is_busy_not_an_error(client, token,
+                                                                          monkeypatch):
+    # Under a heavy load the low-priority checker may not answer within its timeout. A check
+    # that never finishes stands for it: a real one would race the (short) timeout.
+    from concurrent.futures import Future
+
+    class Stalled:
+        def submit(self, *args):
+            return Future()
+
+    monkeypatch.setattr("gateway.passwords.TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr("gateway.passwords._executor", Stalled)
+    busy = log_in(client)
+    assert busy.status_code == 503 and "druk" in busy.get_data(as_text=True)
+    monkeypatch.undo()
+    assert log_in(client).status_code == 302
+
+
 def test_a_disabled_operator_cannot_log_in_and_loses_sessions(app, runtime, token):
     from sqlalchemy import update
 

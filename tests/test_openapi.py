@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_core.datatypes import RequestParameters
 from openapi_spec_validator import validate
@@ -16,7 +18,9 @@ from tests import factories
 def spec(client):
     document = client.get("/api/openapi.json").json
     validate(document)  # a valid OpenAPI 3.0 document
-    return OpenAPI.from_dict(document)
+    # GeoJSON is JSON under its own media type (the public coverage map's feed).
+    config = Config(extra_media_type_deserializers={"application/geo+json": json.loads})
+    return OpenAPI.from_dict(document, config=config)
 
 
 class SentRequest:
@@ -74,3 +78,36 @@ def test_responses_conform(spec, client, auth, staff_auth, runtime):
         "area": factories.circle()}), 422)
     conforms(spec, client.get("/api/actions", headers=auth), 200)
     conforms(spec, client.get("/api/actions"), 401)
+
+
+def test_group_responses_conform(spec, client, auth, staff_auth):
+    from tests.test_groups import group_body
+
+    group = conforms(spec, client.post("/api/groups", headers=staff_auth,
+                                       json=group_body(member_count=90)), 201)
+    conforms(spec, client.post("/api/groups", headers=staff_auth,
+                               json=group_body(members_adult=False)), 422)
+    conforms(spec, client.post("/api/groups", headers=auth, json=group_body()), 403)
+    conforms(spec, client.post(f"/api/groups/{group['id']}/approve", headers=staff_auth), 200)
+    conforms(spec, client.post(f"/api/groups/{group['id']}/approve", headers=staff_auth), 409)
+    conforms(spec, client.patch(f"/api/groups/{group['id']}", headers=staff_auth,
+                                json={"heterdaadkracht": True, "streets": []}), 200)
+    conforms(spec, client.get(f"/api/groups/{group['id']}", headers=auth), 200)
+    conforms(spec, client.get("/api/groups/77", headers=auth), 404)
+    conforms(spec, client.get("/api/groups", headers=auth), 200)
+    conforms(spec, client.post("/api/public/groups", json=group_body(area=None,
+                                                                     postcodes=["2711"])), 201)
+    conforms(spec, client.get("/api/groups", headers=auth), 200)
+    conforms(spec, client.get("/api/public/groups.geojson"), 200)
+    order = {"signs": 1, "address": "Markt 1, Zoetermeer", "postcode": "2711AB"}
+    supply = conforms(spec, client.post(f"/api/groups/{group['id']}/supplies",
+                                        headers=staff_auth, json=order), 201)
+    conforms(spec, client.post(f"/api/groups/{group['id']}/supplies", headers=staff_auth,
+                               json={**order, "postcode": "1"}), 422)
+    conforms(spec, client.post(f"/api/supplies/{supply['id']}/approve", headers=staff_auth), 200)
+    conforms(spec, client.post(f"/api/supplies/{supply['id']}/approve", headers=staff_auth), 409)
+    conforms(spec, client.post(f"/api/supplies/{supply['id']}/deliver", headers=staff_auth), 200)
+    conforms(spec, client.get("/api/supplies?status=delivered", headers=auth), 200)
+    conforms(spec, client.get(f"/api/groups/{group['id']}/supplies", headers=auth), 200)
+    conforms(spec, client.delete(f"/api/groups/{group['id']}", headers=staff_auth), 200)
+    conforms(spec, client.delete(f"/api/groups/{group['id']}", headers=staff_auth), 404)

@@ -254,3 +254,70 @@ def test_acquire_sleeps_until_its_slot(redis, prefix):
     elapsed = time.monotonic() - started
     assert slept and slept[-1] > 0.5  # came back, then slept out its (almost a second) wait
     assert 0.9 < elapsed < 1.6, elapsed
+
+
+class _Clock:
+    """A clock that only moves when the limiter sleeps (or a test says so)."""
+
+    def __init__(self):
+        self.now, self.slept = 1000.0, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _counting(limiter: RateLimiter) -> list[int]:
+    """Wrap the limiter's Redis booking: the costs it books, one entry per round trip."""
+    booked, reserve = [], limiter.reserve
+
+    def counted(bucket, rate, cost=1):
+        booked.append(cost)
+        return reserve(bucket, rate, cost)
+
+    limiter.reserve = counted
+    return booked
+
+
+def test_high_rates_book_a_run_of_slots_per_round_trip(redis, prefix):
+    clock = _Clock()
+    limiter = RateLimiter(redis, prefix, sleep=clock.sleep, clock=clock)
+    booked = _counting(limiter)
+    rate = 2000.0  # 40 slots per run of LEASE_SECONDS
+    stamps = []
+    for _ in range(100):
+        limiter.acquire("calls", rate)
+        stamps.append(clock.now)
+    assert len(booked) == 3 and set(booked) == {40}, booked
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    # Each slot used at its time: one interval apart within a run (the runs themselves are
+    # booked from Redis's clock, which the fake clock does not follow).
+    within = [g for i, g in enumerate(gaps) if (i + 1) % 40]
+    assert all(abs(g - 1 / rate) < 1e-9 for g in within), within[:5]
+
+
+def test_a_run_gives_up_slots_whose_time_has_passed(redis, prefix):
+    clock = _Clock()
+    limiter = RateLimiter(redis, prefix, sleep=clock.sleep, clock=clock)
+    booked = _counting(limiter)
+    rate = 1000.0  # runs of 20
+    limiter.acquire("calls", rate)
+    clock.now += 0.5  # the worker was busy: the rest of the run is long past
+    limiter.acquire("calls", rate)
+    assert len(booked) == 2, "a stale run was used (a burst of late sends)"
+    clock.now += 0.002  # two slots later: one was missed, within LEASE_SECONDS: still used
+    limiter.acquire("calls", rate)
+    assert len(booked) == 2
+
+
+def test_a_cost_above_the_run_books_itself_and_low_rates_book_per_request(redis, prefix):
+    clock = _Clock()
+    limiter = RateLimiter(redis, prefix, sleep=clock.sleep, clock=clock)
+    booked = _counting(limiter)
+    limiter.acquire("sms_segments", 100.0, cost=3)  # a run would be 2 units: per request
+    limiter.acquire("calls", 1.0)  # Twilio's default call rate
+    limiter.acquire("calls", 1.0)
+    assert booked == [3, 1, 1]

@@ -248,6 +248,9 @@ def test_tipline_connects_to_control_room_and_falls_back_to_recording(client, co
                           {"CallSid": "CAin", "From": "+31699999999"})
     menu_path = ET.fromstring(welcome.data).find("Gather").get("action").removeprefix(
         config.public_base_url)
+    # No key: the menu once more, then the operator.
+    again = ET.fromstring(signed_post(client, config, menu_path, {"CallSid": "CAin"}).data)
+    menu_path = again.find("Gather").get("action").removeprefix(config.public_base_url)
     connect = ET.fromstring(signed_post(client, config, menu_path, {"CallSid": "CAin"}).data)
     dial = connect.find("Dial")
     assert dial.find("Number").text == config.control_room_number
@@ -283,7 +286,9 @@ def test_sms_pumping_gets_no_replies_and_a_flood_is_not_stored(client, config, r
     participant_replies = [signed_post(client, config, "/twilio/sms/inbound", {
         "MessageSid": f"SMknown{i}", "From": "+31600000002", "Body": f"tip {i}"}).data
         for i in range(REPLIES_PER_DAY + 3)]
-    assert sum(b"<Message>" in r for r in participant_replies) == REPLIES_PER_DAY
+    # One confirmation per action: more would invite pumping (REPLIES_PER_DAY caps the rest).
+    assert sum(b"<Message>" in r for r in participant_replies) == 1
+    assert len(participant_replies) > REPLIES_PER_DAY
     with runtime.sessions() as db:
         from_stranger = db.scalar(select(func.count()).select_from(Tip).where(
             Tip.phone == "+31699990000"))
@@ -310,3 +315,46 @@ def test_a_callback_with_another_deliverys_sid_is_ignored(client, config, runtim
     with runtime.sessions() as db:
         row = db.get(Delivery, alerted["voice"])
     assert (row.status, row.provider_sid) == ("queued", None)
+
+
+@pytest.mark.parametrize("word", ["STOP", "stoppen", "Afmelden"])
+def test_every_stop_word_opts_out_at_once_and_confirms(client, config, runtime, alerted, word):
+    reply = signed_post(client, config, "/twilio/sms/inbound",
+                        {"MessageSid": f"SM{word}", "From": "+31600000002", "Body": word})
+    assert "u ontvangt geen berichten meer" in reply.data.decode()
+    with runtime.sessions() as db:
+        assert db.scalar(select(Participant.active).where(Participant.phone == "+31600000002")) is False
+        assert db.scalar(select(func.count()).select_from(Tip)) == 0
+    again = signed_post(client, config, "/twilio/sms/inbound",
+                        {"MessageSid": f"SMa{word}", "From": "+31600000002", "Body": "AANMELDEN"})
+    assert "weer berichten" in again.data.decode()
+    with runtime.sessions() as db:
+        assert db.scalar(select(Participant.active).where(Participant.phone == "+31600000002")) is True
+
+
+def test_info_explains_to_anyone_in_their_language(client, config, runtime, alerted):
+    with runtime.transaction() as db:
+        factories.participant(db, "+31600000003", language="en")
+    english = signed_post(client, config, "/twilio/sms/inbound",
+                          {"MessageSid": "SMinfo1", "From": "+31600000003", "Body": "help"})
+    assert "Text STOP to unsubscribe" in english.data.decode()
+    stranger = signed_post(client, config, "/twilio/sms/inbound",
+                           {"MessageSid": "SMinfo2", "From": "+31699990002", "Body": "INFO"})
+    assert "Sms STOP om af te melden" in stranger.data.decode()
+    assert f"{config.public_base_url}/deelnemen" in stranger.data.decode()
+    with runtime.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Tip)) == 0
+
+
+def test_a_21610_refusal_opts_the_participant_out(runtime, alerted):
+    from gateway.dispatch import deliveries
+    with runtime.transaction() as db:
+        for key in ("voice", "sms"):
+            row = db.get(Delivery, alerted[key])
+            row.status = "sending"
+    with runtime.transaction() as db:
+        deliveries.fail(db, alerted["sms"], 1, "21610", "Attempt to send to unsubscribed recipient")
+        deliveries.fail(db, alerted["voice"], 1, "21211", "Invalid 'To' Phone Number")
+    with runtime.sessions() as db:
+        active = dict(db.execute(select(Participant.phone, Participant.active)).all())
+    assert active == {"+31600000002": False, "+31600000001": True}

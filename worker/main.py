@@ -22,6 +22,7 @@ from gateway import logs
 from gateway import runtime as runtime_module
 from gateway.config import Config
 from gateway.runtime import Runtime
+from worker import purge
 
 log = logging.getLogger("worker")
 
@@ -76,6 +77,7 @@ def run_worker(config: Config, burst: bool = False) -> None:
     stop = threading.Event()
     if not burst:
         threading.Thread(target=_reconcile_periodically, args=(rt, stop), daemon=True).start()
+        purge.start_schedule(rt, stop)  # data retention (worker/purge.py)
     try:
         while True:
             wait_for_redis(rt)

@@ -41,6 +41,7 @@ def verify_sending(rt: Runtime, delivery_id: int, attempt: int, stale_only: bool
              if sid not in known]
     policy = RetryPolicy.from_config(rt.config)
     key = rt.jobs.retry_key(delivery_id, attempt)
+    fallback = None
     with rt.transaction() as session:
         if found:
             deliveries.accepted(session, delivery_id, attempt, found[0])
@@ -64,7 +65,11 @@ def verify_sending(rt: Runtime, delivery_id: int, attempt: int, stale_only: bool
                                      "no answer from the provider within the attempts allowed",
                                      claimed_at=claimed_at)
             outcome = "failed" if failed else "alive"
+            fallback = deliveries.create_fallback(session, delivery_id, rt.jobs.batch_key) \
+                if failed else None
     if outcome == "released":
         rt.jobs.send([key])
+    if outcome == "failed" and fallback:
+        rt.jobs.send([fallback])
     log.info("verify.%s delivery=%s attempt=%s", outcome, delivery_id, attempt)
     return outcome

@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from gateway.api import actions, openapi, participants, tips  # noqa: E402,F401  (routes register on bp)
+from gateway.api import (  # noqa: E402,F401  (routes register on bp)
+    actions,
+    events,
+    groups,
+    openapi,
+    participants,
+    previews,
+    registrations,
+    supplies,
+    tips,
+)

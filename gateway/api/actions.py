@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from gateway import areas
 from gateway.api import bp
+from gateway.api.tips import operator_line, serialise_tips
 from gateway.api.validation import field, json_body
 from gateway.auth import requires
 from gateway.dispatch import deliveries
@@ -27,18 +28,14 @@ def serialise(action: Action, compact: bool = False) -> dict:
         "area": shown(action.area),
         "areas": [shown(a) for a in action.areas],
         "consent_recorded": action.consent_recorded,
+        "groups": action.groups,
+        "operator_line": action.operator_line,
         "status": action.status,
         "outcome": action.outcome,
         "created_at": action.created_at.isoformat(),
         "started_at": action.started_at.isoformat() if action.started_at else None,
         "closed_at": action.closed_at.isoformat() if action.closed_at else None,
     }
-
-
-def serialise_tip(tip: Tip) -> dict:
-    return {"id": tip.id, "action_id": tip.action_id, "kind": tip.kind, "channel": tip.channel,
-            "phone": tip.phone, "body": tip.body, "recording_url": tip.recording_url,
-            "duration_s": tip.duration_s, "created_at": tip.created_at.isoformat()}
 
 
 def _confirm() -> bool:
@@ -53,7 +50,8 @@ def create_action():
     data = json_body()
     action = service.draft(of_app(), g.operator.id, data.get("incident_type"),
                            data.get("description"), data.get("area"),
-                           field(data, "consent", bool, required=False, default=False))
+                           field(data, "consent", bool, required=False, default=False),
+                           operator_line(data), data.get("groups"))
     return jsonify({**serialise(action), "preview": action.preview}), 201
 
 
@@ -74,21 +72,13 @@ def get_action(action_id: int):
         if action.status == DRAFT:
             body["preview"] = action.preview  # computed once, when drafted
         body["deliveries"] = deliveries.counts(db, [action_id])[action_id]
-        tips = db.scalars(select(Tip).where(Tip.action_id == action_id).order_by(Tip.id))
-        body["tips"] = [serialise_tip(t) for t in tips]
+        body["groups_reached"] = deliveries.groups_reached(db, action_id)
+        body["tips"] = serialise_tips(db, db.scalars(
+            select(Tip).where(Tip.action_id == action_id).order_by(Tip.id)))
         body["updates"] = [{"id": u.id, "text": u.text, "created_at": u.created_at.isoformat()}
                            for u in db.scalars(select(ActionUpdate).where(
                                ActionUpdate.action_id == action_id).order_by(ActionUpdate.id))]
     return jsonify(body)
-
-
-@bp.get("/actions/<int:action_id>/tips")
-@requires("actions:read")
-def list_tips(action_id: int):
-    with of_app().sessions() as db:
-        service.load(db, action_id)
-        tips = db.scalars(select(Tip).where(Tip.action_id == action_id).order_by(Tip.id))
-        return jsonify(tips=[serialise_tip(t) for t in tips])
 
 
 @bp.post("/actions/<int:action_id>/start")

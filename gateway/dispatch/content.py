@@ -31,10 +31,18 @@ def _sms(purpose: str, incident_type: str, body: str, language: str, config: Con
 
 def text_for(purpose: str, action: Action, round_text: str | None, language: str,
              config: Config) -> str:
-    """The text of an SMS or WhatsApp delivery."""
+    """The text of an SMS or WhatsApp delivery. A group purpose carries the participant's text
+    of the same kind with the request to forward it into the group."""
+    base = state.GROUP_OF.get(purpose, purpose)
     body = {state.OUTCOME: action.outcome or "", state.UPDATE: round_text or ""}.get(
-        purpose, action.description)
-    return _sms(purpose, action.incident_type, body, language, config)
+        base, action.description)
+    text = _sms(base, action.incident_type, body, language, config)
+    return group_text(text, language) if purpose in state.GROUP_OF else text
+
+
+def group_text(text: str, language: str = "nl") -> str:
+    """A message to a group administrator: the text, then what to do with it."""
+    return sms.for_group(text, language)
 
 
 def texts_of(purpose: str, incident_type: str, body: str, config: Config) -> dict[str, str]:

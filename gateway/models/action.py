@@ -33,6 +33,12 @@ class Action(Base):
     # Reach per channel and the texts, computed once when drafted (selection is not free).
     preview: Mapped[dict | None] = mapped_column(JSON)
     consent_recorded: Mapped[bool] = mapped_column(default=False)
+    # Heterdaadkracht: whether the administrators of the neighbourhood groups the area overlaps
+    # get the messages too (a default per incident type, HETERDAADKRACHT_INCIDENT_TYPES).
+    groups: Mapped[bool] = mapped_column(default=False)
+    # The operator line the tip line puts this action's callers through to (E.164); null: the
+    # control room (CONTROL_ROOM_NUMBER).
+    operator_line: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default=DRAFT, index=True)
     outcome: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))

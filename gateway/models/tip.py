@@ -25,4 +25,11 @@ class Tip(Base):
     duration_s: Mapped[int | None]
     # The provider's sid of what created the tip: a replayed webhook finds it and adds nothing.
     provider_sid: Mapped[str] = mapped_column(String(40), unique=True)
+    # The tip-line call it came from, so the recording's status callback finds its tip.
+    call_sid: Mapped[str | None] = mapped_column(String(40), index=True)
+    # When this action's alert went out to the caller's number; null: not alerted for it.
+    alerted_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -127,3 +127,15 @@ class ProviderGateway:
             except (TwilioRestException, requests.RequestException) as exc:
                 return classify(exc)
         return Accepted(sid)
+
+    def delete_recording(self, sid: str) -> bool:
+        """Delete a recording's media at the provider. True when it is gone (also when it was
+        gone already); False to try again later."""
+        with self.in_flight:
+            try:
+                self.client.recordings(sid).delete()
+            except TwilioRestException as exc:
+                return exc.status == 404
+            except requests.RequestException:
+                return False
+        return True

@@ -9,10 +9,12 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import areas
+from callflows.segments import measure
+from gateway import areas, channels
 from gateway.dispatch import content, deliveries, selection
+from gateway.dispatch import groups as group_reach
 from gateway.errors import ApiError
-from gateway.models import Action, ActionUpdate, AuditEvent, Delivery, utcnow
+from gateway.models import Action, ActionUpdate, AuditEvent, utcnow
 from gateway.models import delivery as state
 from gateway.models.action import (
     ACTIVE,
@@ -106,35 +108,54 @@ def _audit(db: Session, operator_id: int | None, action: Action, event: str, **d
 def preview_area(db: Session, area: areas.Area, exclude_action: int | None = None) -> dict:
     """Who an area would reach, per channel; with `exclude_action`, only people that action
     has not alerted yet (what widening adds)."""
-    people = selection.recipients(db, area)
-    if exclude_action is not None:
-        alerted = set(db.scalars(select(Delivery.phone).where(
-            Delivery.action_id == exclude_action, Delivery.purpose == state.ALERT)))
-        people = [p for p in people if p.phone not in alerted]
-    return selection.reach(people)
+    return selection.reach(db, area, exclude_action)
+
+
+def _groups_switch(rt: Runtime, incident_type: str, value: object) -> bool:
+    """Whether group administrators are reached: as sent, else the incident type's default."""
+    if value is None:
+        return incident_type in rt.config.group_incident_types
+    if not isinstance(value, bool):
+        raise ApiError(422, "groups", "must be true or false")
+    return value
+
+
+def preview_groups(rt: Runtime, db: Session, area: areas.Area, enabled: bool,
+                   exclude_action: int | None = None) -> dict:
+    """Heterdaadkracht: how many groups and administrators the area reaches (0 when switched
+    off; `available` says how many it would reach switched on)."""
+    found = group_reach.count(group_reach.reached(db, area, exclude_action,
+                                                  rt.config.geocoder_table or None))
+    shown = found if enabled else dict.fromkeys(found, 0)
+    return {"enabled": enabled, **shown, "available": found["groups"]}
 
 
 def draft(rt: Runtime, operator_id: int | None, incident_type: object, description: object,
-          area: object, consent: object = False) -> Action:
+          area: object, consent: object = False, operator_line: str | None = None,
+          groups: object = None) -> Action:
     if incident_type not in INCIDENT_TYPES:
         raise ApiError(422, "incident_type", f"must be one of {', '.join(INCIDENT_TYPES)}")
     description = _text(description, "description", MAX_DESCRIPTION)
     parsed = _area(area)
+    with_groups = _groups_switch(rt, incident_type, groups)
     if incident_type in NEEDS_CONSENT and consent is not True:
         raise ApiError(422, "consent", "a missing-person action needs the recorded consent of "
                                        "family or guardian: send \"consent\": true")
     _fits(state.ALERT, incident_type, description, "description", rt)
     with rt.transaction() as db:
         reach = preview_area(db, parsed)
+        reach["groups"] = preview_groups(rt, db, parsed, with_groups)
         action = Action(incident_type=incident_type, description=description,
                         area=parsed.geojson, widened=[], status=DRAFT, created_by=operator_id,
-                        consent_recorded=consent is True,
+                        consent_recorded=consent is True, operator_line=operator_line,
+                        groups=with_groups,
                         preview={**reach, **content.preview(incident_type, description,
                                                             rt.config)})
         db.add(action)
         db.flush()
         _audit(db, operator_id, action, "action.created", recipients=reach["total"],
-               consent_recorded=action.consent_recorded)
+               consent_recorded=action.consent_recorded, groups=with_groups,
+               group_administrators=reach["groups"]["administrators"])
     return action
 
 
@@ -158,6 +179,7 @@ def widen(rt: Runtime, operator_id: int | None, action_id: int, area: object) ->
     with rt.transaction() as db:
         action = _locked_in(db, action_id, ACTIVE, "widened")
         added = preview_area(db, parsed, exclude_action=action_id)
+        added["groups"] = preview_groups(rt, db, parsed, action.groups, exclude_action=action_id)
         action.widened = [*(action.widened or []), parsed.geojson]
         index = len(action.widened)
         _audit(db, operator_id, action, "action.widened", area_index=index,
@@ -204,3 +226,50 @@ def discard(rt: Runtime, operator_id: int | None, action_id: int) -> Action:
 def overview(db: Session, action_ids: list[int]) -> dict[int, dict]:
     """Delivery counts of many actions in one query (the console lists fifty at once)."""
     return deliveries.counts(db, action_ids)
+
+
+def preview(rt: Runtime, incident_type: object, description: object, area: object,
+            groups: object = None) -> dict:
+    """What a draft with these fields would reach and say, without storing anything: the
+    console previews while the operator is still drawing. The same checks as `draft`.
+    The description may still be missing (the operator draws first): then only the reach,
+    with the texts null."""
+    if incident_type not in INCIDENT_TYPES:
+        raise ApiError(422, "incident_type", f"must be one of {', '.join(INCIDENT_TYPES)}")
+    texts = dict.fromkeys(("sms_text", "sms_encoding", "sms_segments", "voice_text"))
+    if description is not None and (not isinstance(description, str) or description.strip()):
+        description = _text(description, "description", MAX_DESCRIPTION)
+        _fits(state.ALERT, incident_type, description, "description", rt)
+        texts = content.preview(incident_type, description, rt.config)
+    parsed = _area(area)
+    with_groups = _groups_switch(rt, incident_type, groups)
+    with rt.sessions() as db:
+        reach = preview_area(db, parsed)
+        reach["groups"] = preview_groups(rt, db, parsed, with_groups)
+    return {**reach, **texts}
+
+
+def preview_widening(rt: Runtime, action_id: int, area: object) -> dict:
+    """Who widening an action to `area` would add: only people it has not alerted yet."""
+    parsed = _area(area)
+    with rt.sessions() as db:
+        action = load(db, action_id)
+        added = preview_area(db, parsed, exclude_action=action_id)
+        added["groups"] = preview_groups(rt, db, parsed, action.groups, exclude_action=action_id)
+        return added
+
+
+def preview_followup(rt: Runtime, action_id: int, purpose: str, text: object) -> dict:
+    """Who an update or the outcome would go to now, by which channel, and its SMS: everyone the
+    action reached, voicemail by text (deliveries.followup_reach)."""
+    field = "outcome" if purpose == state.OUTCOME else "text"
+    text = _text(text, field, MAX_MESSAGE)
+    _fits(purpose, "", text, field, rt)
+    sms_text = content.texts_of(purpose, "", text, rt.config)["nl"]
+    parts = measure(sms_text)
+    with rt.sessions() as db:
+        load(db, action_id)
+        reach = {**dict.fromkeys(channels.NAMES, 0), **deliveries.followup_reach(db, action_id)}
+        administrators = deliveries.group_followup_reach(db, action_id)
+    return {**reach, "total": sum(reach.values()), "group_administrators": administrators,
+            "sms_text": sms_text, "sms_encoding": parts.encoding, "sms_segments": parts.count}
