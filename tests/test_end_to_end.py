@@ -190,6 +190,9 @@ def _redis_up(url) -> bool:
         return False
 
 
+# Redis is the same on both databases, and this test takes half a minute: on PostgreSQL, the
+# production database, only. The worker kills below stay on both (claims lock differently).
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_redis_restart_mid_send_loses_nothing(runtime, config, tmp_path, token, private_redis):
     from dataclasses import replace
 

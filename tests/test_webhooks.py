@@ -358,3 +358,44 @@ def test_a_21610_refusal_opts_the_participant_out(runtime, alerted):
     with runtime.sessions() as db:
         active = dict(db.execute(select(Participant.phone, Participant.active)).all())
     assert active == {"+31600000002": False, "+31600000001": True}
+
+
+def statements_during(runtime, action) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement.split()[0].upper())
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+    return [s for s in seen if s in ("SELECT", "UPDATE", "INSERT", "DELETE")]
+
+
+def test_a_forward_move_of_a_known_request_is_one_statement(client, config, runtime, alerted):
+    """Hundreds of these arrive a second during a large action: one UPDATE ... RETURNING, no
+    read first. Whatever it cannot decide alone (a replay here) takes the full path."""
+    path = f"/twilio/status/sms/{alerted['sms']}/1"
+    sent = {"MessageSid": "SM1", "MessageStatus": "sent"}
+    assert statements_during(runtime, lambda: signed_post(client, config, path, sent)) == ["UPDATE"]
+    assert status_of(runtime, alerted["sms"]) == "sent"
+    replay = statements_during(runtime, lambda: signed_post(client, config, path, sent))
+    assert replay == ["UPDATE", "SELECT", "UPDATE"] and status_of(runtime, alerted["sms"]) == "sent"
+    # A completed call without a verdict of its own depends on the stored one: read first.
+    completed = lambda: call_callback(client, config, alerted["voice"], "completed", 3)  # noqa: E731
+    assert statements_during(runtime, completed)[0] == "SELECT"
+    assert status_of(runtime, alerted["voice"]) == "answered"
+
+
+def test_the_one_statement_path_keeps_error_codes_and_verdicts(client, config, runtime, alerted):
+    with runtime.transaction() as db:
+        db.get(Delivery, alerted["voice"]).answered_by = "machine_start"
+    call_callback(client, config, alerted["voice"], "ringing", 1)
+    call_callback(client, config, alerted["voice"], "completed", 3, AnsweredBy="human")
+    with runtime.sessions() as db:
+        row = db.get(Delivery, alerted["voice"])
+    assert (row.status, row.answered_by, row.error_code) == ("answered", "human", None)

@@ -71,6 +71,11 @@ class Channel:
         """`known_answered_by`: a detection verdict an earlier request already told us."""
         raise NotImplementedError
 
+    def status_change_alone(self, form: Mapping[str, str]) -> StatusChange | None:
+        """The change this callback makes by itself, or None when reading it needs what an
+        earlier request told us (the status callback then reads the delivery first)."""
+        return self.status_change(form)
+
     def find(self, provider: ProviderGateway, phone: str, since: datetime,
              config: Config) -> list[str]:
         """Sids of requests the provider holds to this phone created since `since`, newest

@@ -73,3 +73,11 @@ class Voice(Channel):
         error_code = form.get("ErrorCode") or None
         return StatusChange(final_status(form.get("CallStatus", ""), verdict, error_code),
                             form.get("CallSid") or None, error_code, answered_by)
+
+    def status_change_alone(self, form) -> StatusChange | None:
+        # A completed call is a person or a voicemail: without a verdict in this very request,
+        # that depends on the verdict an earlier one brought.
+        verdict = form.get("AnsweredBy")
+        if form.get("CallStatus") == "completed" and (not verdict or verdict == "unknown"):
+            return None
+        return self.status_change(form)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, insert, literal, select, text, update
+from sqlalchemy import String, bindparam, case, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -283,7 +283,7 @@ def advance(session: Session, delivery_id: int, attempt: int, new_status: str,
             answered_by: str | None = None) -> bool:
     """Apply a provider status if it moves this attempt forward. Late, replayed and reordered
     callbacks lose: one UPDATE whose WHERE admits only a higher rank. Returns whether it moved."""
-    lower = [s for s, rank in state.RANK.items() if rank < state.RANK[new_status]]
+    lower = _LOWER[new_status]
     values = {"status": new_status, "updated_at": utcnow()}
     if sid:
         values["provider_sid"] = func.coalesce(Delivery.provider_sid, sid)
@@ -295,6 +295,36 @@ def advance(session: Session, delivery_id: int, attempt: int, new_status: str,
         update(Delivery).where(_this_attempt(delivery_id, attempt), Delivery.status.in_(lower))
         .values(**values))
     return result.rowcount == 1
+
+
+# The common status callback: an accepted request of this attempt moving forward. One prebuilt
+# statement that also reads what the follow-up needs, instead of a SELECT, an UPDATE and the
+# statement building of both; hundreds arrive a second during a large action.
+_LOWER = {status: [s for s, r in state.RANK.items() if r < rank] for status, rank in state.RANK.items()}
+_ACTION_STATUS = select(Action.status).where(Action.id == Delivery.action_id).scalar_subquery()
+_FORWARD = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("d_id"), Delivery.attempts == bindparam("d_attempt"),
+           Delivery.channel == bindparam("d_channel"), Delivery.provider_sid == bindparam("d_sid"),
+           Delivery.status.in_(bindparam("d_lower", expanding=True)))
+    .values(status=bindparam("d_status"),
+            updated_at=bindparam("d_now", type_=UTCDateTime()),
+            error_code=func.coalesce(bindparam("d_error", type_=String), Delivery.error_code),
+            answered_by=func.coalesce(bindparam("d_verdict", type_=String), Delivery.answered_by))
+    .returning(Delivery.purpose, _ACTION_STATUS.label("action_status")))
+
+
+def advance_known(session: Session, delivery_id: int, attempt: int, channel: str,
+                  new_status: str, sid: str, error_code: str | None = None,
+                  answered_by: str | None = None):
+    """advance() for a request whose sid we already hold. Returns (purpose, action_status) if
+    it moved, else None: then the caller takes the full path, which tells a replay, a stale
+    attempt or a sid we never recorded apart."""
+    return session.connection().execute(_FORWARD, {
+        "d_id": delivery_id, "d_attempt": attempt, "d_channel": channel, "d_sid": sid,
+        "d_lower": _LOWER[new_status], "d_status": new_status, "d_now": utcnow(),
+        "d_error": error_code[:10] if error_code else None, "d_verdict": answered_by or None,
+    }).one_or_none()
 
 
 def note_answered_by(session: Session, delivery_id: int, attempt: int, answered_by: str) -> None:

@@ -39,8 +39,22 @@ def status_callback(channel: str, delivery_id: int, attempt: int):
 
 
 def _apply(runtime: Runtime, db: Session, channel: str, delivery_id: int, attempt: int):
-    # One query for the delivery and its action's status: this runs for every state change of
-    # every delivery, hundreds a second during a large action.
+    change = channels.get(channel).status_change_alone(request.form)
+    if change is not None and change.status is None:
+        return None
+    if change is not None and change.sid and change.status not in UNANSWERED:
+        # The common case, a forward move of a request we hold: one statement.
+        moved = deliveries.advance_known(db, delivery_id, attempt, channel, change.status,
+                                         change.sid, change.error_code, change.answered_by)
+        if moved is not None:
+            log.info("callback delivery=%s status=%s moved=True", delivery_id, change.status)
+            return _after_move(runtime, db, delivery_id, change.status, moved.purpose,
+                               moved.action_status)
+    return _apply_in_full(runtime, db, channel, delivery_id, attempt)
+
+
+def _apply_in_full(runtime: Runtime, db: Session, channel: str, delivery_id: int, attempt: int):
+    # One query for the delivery and its action's status.
     delivery = db.execute(
         select(Delivery.attempts, Delivery.channel, Delivery.answered_by, Delivery.provider_sid,
                Delivery.purpose, Delivery.redials, Action.status.label("action_status"))
@@ -72,10 +86,18 @@ def _apply(runtime: Runtime, db: Session, channel: str, delivery_id: int, attemp
     moved = deliveries.advance(db, delivery_id, attempt, change.status, sid=change.sid,
                                error_code=change.error_code, answered_by=change.answered_by)
     log.info("callback delivery=%s status=%s moved=%s", delivery_id, change.status, moved)
-    if moved and change.status in state.REACHED and delivery.purpose in REACHES \
-            and delivery.action_status == CLOSED:  # reached after closing: still owed the outcome
-        return lambda: runtime.jobs.outcome_for(delivery_id)
-    if moved and change.status in deliveries.FAILED_FOR_GOOD:
+    if not moved:
+        return None
+    return _after_move(runtime, db, delivery_id, change.status, delivery.purpose,
+                       delivery.action_status)
+
+
+def _after_move(runtime: Runtime, db: Session, delivery_id: int, status: str, purpose: str,
+                action_status: str):
+    """What a delivery's move owes, run after the commit."""
+    if status in state.REACHED and purpose in REACHES and action_status == CLOSED:
+        return lambda: runtime.jobs.outcome_for(delivery_id)  # reached after closing: still owed
+    if status in deliveries.FAILED_FOR_GOOD:
         # A group message whose WhatsApp failed: by SMS instead (once: the unique key).
         batch = deliveries.create_fallback(db, delivery_id, runtime.jobs.batch_key)
         if batch:
