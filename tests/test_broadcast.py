@@ -245,6 +245,7 @@ def test_redis_away_at_the_pacing_step_sends_nothing_and_costs_no_attempt(live, 
 
         from gateway.models import Delivery
         db.execute(update(Delivery).values(next_attempt_at=None))
+    run_jobs(runtime, ahead=60)  # and the job scheduled for it
     alert = live.settle()["+31610000311"]
     assert (alert.status, alert.attempts) == ("delivered", 1)
     assert len(live.sim_records("+31610000311")) == 1
