@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import logs
 from gateway.config import Config
@@ -17,6 +18,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     config.check()
     logs.configure()
     app = Flask(__name__)
+    if config.proxy_hops:
+        # The client's address, as the proxies report it, for the per-address limits.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops)
     # Testing without a key gets a random one: no known key ever signs a session.
     app.config["SECRET_KEY"] = config.secret_key or secrets.token_urlsafe(32)
     app.config["SESSION_COOKIE_HTTPONLY"] = True

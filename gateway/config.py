@@ -83,6 +83,10 @@ class Config:
     # Console login attempts per client address in five minutes. Behind a NAT (a control room,
     # a town hall) many people share one address: raise it there.
     login_attempts_per_address: int = 30
+    # Reverse proxies in front of the web tier that append to X-Forwarded-For. Every limit per
+    # client address reads the address they report; 0 (no proxy) trusts no header, since a
+    # client could then name any address it likes and escape the limits.
+    proxy_hops: int = 0
     # Heterdaadkracht: the incident types whose actions reach the administrators of the
     # neighbourhood groups their area overlaps unless the operator switches it off (comma
     # separated; the others only when switched on). A suspect caught in the act, by default.
@@ -163,6 +167,8 @@ class Config:
             raise RuntimeError("GEOCODER must be table or pdok")
         if not 5 <= self.tipline_dial_seconds <= 600:
             raise RuntimeError("TIPLINE_DIAL_SECONDS must be between 5 and 600 (Twilio's range)")
+        if not 0 <= self.proxy_hops <= 5:
+            raise RuntimeError("PROXY_HOPS must be the number of reverse proxies in front, 0 to 5")
         if self.recording_retention_days < 1:
             raise RuntimeError("RECORDING_RETENTION_DAYS must be at least 1")
         from gateway.models.action import INCIDENT_TYPES  # models import no configuration

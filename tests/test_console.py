@@ -80,6 +80,31 @@ def test_one_address_guessing_many_accounts_is_throttled(client, token, runtime)
     assert statuses[:30] == [401] * 30 and statuses[30] == 429
 
 
+def test_behind_a_proxy_each_client_address_has_its_own_login_limit(app, runtime, token):
+    """Behind a reverse proxy every request comes from the proxy: without PROXY_HOPS one
+    attacker would lock out the whole control room, and with it a client must not be able to
+    name its own address (the proxy appends the real one; only that one is read)."""
+    from dataclasses import replace
+
+    from gateway import create_app
+
+    def attempts(client, address, n=1):
+        return [client.post("/console/login", headers={"X-Forwarded-For": address}, data={
+            "username": "nobody", "password": "x", "csrf_token": csrf_of(client)}).status_code
+            for _ in range(n)]
+
+    runtime.config = replace(runtime.config, login_attempts_per_address=2)
+    direct = app.test_client()  # no proxy: the header is the client's word, and ignored
+    assert attempts(direct, "203.0.113.5", 2) + attempts(direct, "203.0.113.6") == [401, 401, 429]
+    runtime.limits.clear("login-address:127.0.0.1")
+
+    runtime.config = replace(runtime.config, proxy_hops=1)
+    proxied = create_app(runtime=runtime).test_client()
+    assert attempts(proxied, "203.0.113.5", 3) == [401, 401, 429]
+    assert attempts(proxied, "203.0.113.6") == [401]  # another client behind the same proxy
+    assert attempts(proxied, "203.0.113.6, 203.0.113.5") == [429]  # a forged first hop
+
+
 def test_logins_beyond_the_hashing_slots_are_told_to_wait(client, token, monkeypatch):
     """argon2 takes the CPU that Twilio's webhooks need: one check at a time per process;
     more are answered at once instead of queueing in web threads."""
