@@ -1,7 +1,8 @@
 """Tips: which actions a caller may be calling about, saving a tip exactly once, and who called.
 
-A caller is "alerted" for an action when its alert went to their number and the provider took
-it or it reached them; not when it failed, was cancelled or still waits to be sent."""
+A caller is "alerted" for an action when its alert (or, for a group's administrator, its group
+message) went to their number and the provider took it or it reached them; not when it failed,
+was cancelled or still waits to be sent."""
 
 from __future__ import annotations
 
@@ -23,9 +24,13 @@ ALERTED = state.REACHED | {state.QUEUED, state.RINGING, state.IN_PROGRESS, state
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
 
+# A neighbourhood group's administrator got the action too (to forward it into the group):
+# what they text or call back about is that action's, like a participant's.
+ALERTS = (state.ALERT, *state.GROUP_ALERTS)
+
+
 def _alerted(phone: str):
-    return (Delivery.phone == phone, Delivery.purpose == state.ALERT,
-            Delivery.status.in_(ALERTED))
+    return (Delivery.phone == phone, Delivery.purpose.in_(ALERTS), Delivery.status.in_(ALERTED))
 
 
 def clock(moment: datetime | None) -> str | None:

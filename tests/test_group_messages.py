@@ -280,3 +280,19 @@ def test_the_console_pages_have_the_switch_and_the_groups_reached(live, runtime)
         as_text=True)
     assert 'data-testid="groups-reached"' not in browser.get(f"/console/actions/{off}").get_data(
         as_text=True)
+
+
+def test_an_administrators_reply_is_a_tip_of_the_action_that_reached_them(live, runtime, config):
+    """They forward the alert into their group and write back what the group saw: that is the
+    action's tip, also when another action is active (the only-active guess would be wrong)."""
+    group(runtime, ADMIN, area=square(NEAR))
+    live.sim("PUT", "/sim/incoming/+31790000001",
+             json={"sms_url": f"{config.public_base_url}/twilio/sms/inbound"})
+    elsewhere = live.start_action(groups=False)
+    action_id = live.start_action()
+    live.settle(state.FALLBACK[state.GROUP_ALERT])  # WhatsApp outside the window: by SMS
+    live.sim("POST", "/sim/inbound/message", json={
+        "from": ADMIN, "to": "+31790000001", "body": "Buurman zag hem bij de Dorpsstraat"})
+    [tip] = live.api("GET", f"/api/actions/{action_id}/tips").json()["tips"]
+    assert "Dorpsstraat" in tip["body"] and tip["phone"] == "+316*****301"
+    assert live.api("GET", f"/api/actions/{elsewhere}/tips").json()["tips"] == []
