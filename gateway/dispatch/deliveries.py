@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import String, bindparam, case, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from gateway import optout
@@ -314,13 +315,14 @@ _FORWARD = (
     .returning(Delivery.purpose, _ACTION_STATUS.label("action_status")))
 
 
-def advance_known(session: Session, delivery_id: int, attempt: int, channel: str,
+def advance_known(conn: Connection, delivery_id: int, attempt: int, channel: str,
                   new_status: str, sid: str, error_code: str | None = None,
                   answered_by: str | None = None):
-    """advance() for a request whose sid we already hold. Returns (purpose, action_status) if
-    it moved, else None: then the caller takes the full path, which tells a replay, a stale
-    attempt or a sid we never recorded apart."""
-    return session.connection().execute(_FORWARD, {
+    """advance() for a request whose sid we already hold, as one statement that needs no
+    transaction around it. Returns (purpose, action_status) if it moved, else None: then the
+    caller takes the full path, which tells a replay, a stale attempt or a sid we never
+    recorded apart."""
+    return conn.execute(_FORWARD, {
         "d_id": delivery_id, "d_attempt": attempt, "d_channel": channel, "d_sid": sid,
         "d_lower": _LOWER[new_status], "d_status": new_status, "d_now": utcnow(),
         "d_error": error_code[:10] if error_code else None, "d_verdict": answered_by or None,

@@ -31,26 +31,44 @@ def status_callback(channel: str, delivery_id: int, attempt: int):
     if channel not in channels.REGISTRY:
         abort(404, description="no such channel")
     runtime = of_app()
-    with runtime.transaction() as db:
-        follow_up = _apply(runtime, db, channel, delivery_id, attempt)
+    follow_up = _forward(runtime, channel, delivery_id, attempt)
+    if follow_up is UNDECIDED:
+        with runtime.transaction() as db:
+            follow_up = _apply_in_full(runtime, db, channel, delivery_id, attempt)
     if follow_up:
         follow_up()  # after the commit: the job must find what it was sent for
     return ("", 204)  # 2xx whatever happened, so the provider stops retrying
 
 
-def _apply(runtime: Runtime, db: Session, channel: str, delivery_id: int, attempt: int):
+UNDECIDED = object()
+
+
+def _forward(runtime: Runtime, channel: str, delivery_id: int, attempt: int):
+    """The common case, a forward move of a request whose sid we hold: one statement, and no
+    transaction around it (BEGIN and COMMIT were two of its three round trips). UNDECIDED
+    when the full path must read the delivery first; a failure also takes that path, since
+    a group message's SMS fallback is created in the same transaction as the failure."""
     change = channels.get(channel).status_change_alone(request.form)
-    if change is not None and change.status is None:
+    if change is None:
+        return UNDECIDED
+    if change.status is None:
         return None
-    if change is not None and change.sid and change.status not in UNANSWERED:
-        # The common case, a forward move of a request we hold: one statement.
-        moved = deliveries.advance_known(db, delivery_id, attempt, channel, change.status,
+    if not change.sid or change.status in UNANSWERED or change.status in deliveries.FAILED_FOR_GOOD:
+        return UNDECIDED
+    with runtime.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        moved = deliveries.advance_known(conn, delivery_id, attempt, channel, change.status,
                                          change.sid, change.error_code, change.answered_by)
-        if moved is not None:
-            log.info("callback delivery=%s status=%s moved=True", delivery_id, change.status)
-            return _after_move(runtime, db, delivery_id, change.status, moved.purpose,
-                               moved.action_status)
-    return _apply_in_full(runtime, db, channel, delivery_id, attempt)
+    if moved is None:
+        return UNDECIDED
+    log.info("callback delivery=%s status=%s moved=True", delivery_id, change.status)
+    if owes_outcome(change.status, moved.purpose, moved.action_status):
+        return lambda: runtime.jobs.outcome_for(delivery_id)
+    return None
+
+
+def owes_outcome(status: str, purpose: str, action_status: str) -> bool:
+    """An alert that reached someone after the action closed: they still get the outcome."""
+    return status in state.REACHED and purpose in REACHES and action_status == CLOSED
 
 
 def _apply_in_full(runtime: Runtime, db: Session, channel: str, delivery_id: int, attempt: int):
@@ -95,8 +113,8 @@ def _apply_in_full(runtime: Runtime, db: Session, channel: str, delivery_id: int
 def _after_move(runtime: Runtime, db: Session, delivery_id: int, status: str, purpose: str,
                 action_status: str):
     """What a delivery's move owes, run after the commit."""
-    if status in state.REACHED and purpose in REACHES and action_status == CLOSED:
-        return lambda: runtime.jobs.outcome_for(delivery_id)  # reached after closing: still owed
+    if owes_outcome(status, purpose, action_status):
+        return lambda: runtime.jobs.outcome_for(delivery_id)
     if status in deliveries.FAILED_FOR_GOOD:
         # A group message whose WhatsApp failed: by SMS instead (once: the unique key).
         batch = deliveries.create_fallback(db, delivery_id, runtime.jobs.batch_key)
