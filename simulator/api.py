@@ -241,6 +241,7 @@ def update_call(sid: str):
             )
             call.date_updated = now()
         body = call_json(call)
+    rt().pool.control(call)  # the call may be playing out in another process
     log("call_updated", call_sid=sid, status=call.status)
     return jsonify(body)
 

@@ -1,8 +1,11 @@
-"""Run the simulator as one threaded process (its state is in memory, so never fork)."""
+"""Run the simulator: one threaded process serves the API and keeps the state in memory; calls
+play out in playback processes (playback.py) unless SIM_PROCESSES=0."""
 
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -41,7 +44,11 @@ def serve(host: str, port: int, settings: Settings) -> None:
         public_url=settings.public_url,
         speed=settings.speed,
         concurrency=settings.concurrency,
+        processes=settings.processes,
     )
+    # SIGTERM (./run stopping, a supervisor) ends us like Ctrl-C, so the playback processes are
+    # stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

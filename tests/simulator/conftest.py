@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -144,6 +145,8 @@ def sim_server(gateway_server: FakeGateway) -> Iterator[Sim]:
         public_url=base_url,
         speed=0,
         concurrency=8,
+        # SIM_TEST_PROCESSES=2 runs every test against playback processes (playback.py).
+        processes=int(os.environ.get("SIM_TEST_PROCESSES", "0")),
         slow_seconds=1.5,
         incoming={GATEWAY_NUMBER: {"voice_url": "", "sms_url": ""}},
     )
