@@ -53,13 +53,20 @@ def spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 
 
 def memory(pid: int) -> dict[str, float]:
-    """Resident and peak resident memory of a process, in MB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return {"rss_mb": round(fields["VmRSS"], 1), "peak_mb": round(fields["VmHWM"], 1)}
+    """Resident and peak resident memory of a process and its children (the simulator's
+    playback processes), in MB; the peak is the sum of each one's peak."""
+    total = {"VmRSS": 0.0, "VmHWM": 0.0}
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for one in [pid, *map(int, children)]:
+        try:
+            lines = Path(f"/proc/{one}/status").read_text().splitlines()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        for line in lines:
+            name, _, value = line.partition(":")
+            if name in total:
+                total[name] += int(value.split()[0]) / 1024
+    return {"rss_mb": round(total["VmRSS"], 1), "peak_mb": round(total["VmHWM"], 1)}
 
 
 def creates(api: str, sink: str, count: int, threads: int, first: int) -> float:

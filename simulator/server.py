@@ -1,42 +1,122 @@
-"""Run the simulator: one threaded process serves the API and keeps the state in memory; calls
-play out in playback processes (playback.py) unless SIM_PROCESSES=0."""
+"""Run the simulator: one process serves the API and keeps the state in memory; calls play out
+in playback processes (playback.py) unless SIM_PROCESSES=0.
+
+The HTTP server is aiohttp in front of the Flask app. werkzeug's threaded server closes the
+connection after every response and starts a thread for each new one; on a busy machine that
+capped creates at a third of what a bare aiohttp server takes from the same client, with or
+without playback in the process (bench/simulator.py). aiohttp parses HTTP in C and keeps
+connections alive; each request runs the Flask app on a thread of a fixed pool, because a
+request may wait: a `slow` number, `/sim/wait`, an inbound message's webhook, backpressure.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
-import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from aiohttp import web
+from flask import Flask
+from multidict import CIMultiDict
 
 from simulator.app import create_app
 from simulator.logs import log, logger, mask_text
 from simulator.settings import Settings
 
+REQUEST_THREADS = 64  # requests served at once; each waiting request holds one
+# Set by aiohttp from the body; the rest of the app's headers go out as they are.
+SKIPPED_HEADERS = {"content-length", "connection", "transfer-encoding"}
 
-class MaskingRequestHandler(WSGIRequestHandler):
-    """Access log without full phone numbers (they appear in /sim/numbers/... and ?To=...)."""
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # A successful Twilio API request is one of thousands a second under load: logged at
-        # DEBUG only (SIM_LOG_LEVEL=DEBUG), like the per-call lines. Errors and the control API
-        # stay in the log.
-        quiet = self.path.startswith("/2010-04-01/") and str(code).startswith(("2", "3"))
-        if quiet and not logger.isEnabledFor(logging.DEBUG):
-            return
-        super().log_request(code, size)
+def run_wsgi(app: Flask, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+    answer: dict = {}
 
-    def log(self, type: str, message: str, *args) -> None:
-        super().log(type, mask_text(message % args if args else message))
+    def start_response(status: str, headers: list, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: None  # the Flask app never writes this way
+
+    chunks = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return int(answer["status"].split(" ", 1)[0]), answer["headers"], body
+
+
+class WsgiHandler:
+    """Turns an aiohttp request into a WSGI call of the Flask app on the thread pool."""
+
+    def __init__(self, app: Flask, host: str, port: int) -> None:
+        self.app = app
+        self.host, self.port = host, str(port)
+        self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="sim-http")
+
+    def environ(self, request: web.Request, body: bytes) -> dict:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        environ = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": request.path,
+            "QUERY_STRING": request.query_string,
+            "SERVER_NAME": self.host,
+            "SERVER_PORT": self.port,
+            "SERVER_PROTOCOL": f"HTTP/{request.version.major}.{request.version.minor}",
+            "REMOTE_ADDR": peer[0] if peer else "127.0.0.1",
+        }
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                continue  # the body is read whole: its length is what counts
+            if key == "CONTENT_TYPE":
+                environ[key] = value
+            elif "HTTP_" + key in environ:
+                environ["HTTP_" + key] += "," + value
+            else:
+                environ["HTTP_" + key] = value
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return environ
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        loop = asyncio.get_running_loop()
+        status, headers, data = await loop.run_in_executor(
+            self.pool, run_wsgi, self.app, self.environ(request, body))
+        access_log(request, status)
+        kept = CIMultiDict((k, v) for k, v in headers if k.lower() not in SKIPPED_HEADERS)
+        return web.Response(status=status, headers=kept, body=data)
+
+
+def access_log(request: web.Request, status: int) -> None:
+    """Like werkzeug's access log, without full phone numbers (they appear in
+    /sim/numbers/... and ?To=...). A successful Twilio API request is one of thousands a
+    second under load: logged at DEBUG only (SIM_LOG_LEVEL=DEBUG), like the per-call lines.
+    Errors and the control API stay in the log."""
+    quiet = request.path.startswith("/2010-04-01/") and 200 <= status < 400
+    level = logging.DEBUG if quiet else logging.INFO
+    if logger.isEnabledFor(level):
+        logger.log(level, mask_text(f'"{request.method} {request.path_qs} HTTP/'
+                                    f'{request.version.major}.{request.version.minor}" {status}'))
 
 
 def serve(host: str, port: int, settings: Settings) -> None:
-    """Serve until interrupted. Blocks the calling thread."""
+    """Serve until interrupted (Ctrl-C or SIGTERM). Blocks the calling thread."""
     if not settings.public_url:
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         settings.public_url = f"http://{shown}:{port}"
-    app = create_app(settings)
-    server = make_server(host, port, app, threaded=True, request_handler=MaskingRequestHandler)
+    app = create_app(settings)  # forks the playback processes: before any thread starts
+    handler = WsgiHandler(app, host, port)
+    application = web.Application()
+    application.router.add_route("*", "/{path:.*}", handler)
     log(
         "simulator_listening",
         host=host,
@@ -46,13 +126,10 @@ def serve(host: str, port: int, settings: Settings) -> None:
         concurrency=settings.concurrency,
         processes=settings.processes,
     )
-    # SIGTERM (./run stopping, a supervisor) ends us like Ctrl-C, so the playback processes are
-    # stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        # Ends on SIGINT and SIGTERM (./run stopping it), so the finally stops the playback
+        # processes too.
+        web.run_app(application, host=host, port=port, access_log=None, print=None)
     finally:
-        server.server_close()
+        handler.pool.shutdown(wait=False, cancel_futures=True)
         app.extensions["simulator"].pool.shutdown()
