@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import signal
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,13 +73,9 @@ def main(settings: Settings, inbox: Any, outbox: Any, parent: int) -> None:
     # The serving process bounds the jobs it hands out (SIM_BACKLOG), so no second bound here.
     pool = Pool(store, settings.concurrency, backlog=settings.backlog + settings.concurrency)
     rt = Runtime(settings, store, pool, Webhooks(settings.auth_token, settings.webhook_timeout, pool.sleep))
+    threading.Thread(target=watch, args=(parent,), name="sim-playback-watch", daemon=True).start()
     while True:
-        try:
-            item = inbox.get(timeout=1)
-        except queue.Empty:
-            if os.getppid() != parent:  # the serving process died without telling us
-                break
-            continue
+        item = inbox.get()  # no timeout: with one, every get() builds a selector
         if item is None:
             break
         try:
@@ -86,6 +83,13 @@ def main(settings: Settings, inbox: Any, outbox: Any, parent: int) -> None:
         except Exception:  # one bad item must not end the process
             logging.getLogger("simulator").exception("playback item failed")
     pool.shutdown()
+
+
+def watch(parent: int) -> None:
+    """End this process if the serving process died without telling us (SIGKILL)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def receive(rt: Runtime, item: tuple) -> None:

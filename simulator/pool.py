@@ -46,6 +46,10 @@ class Pool:
         finally:
             self.store.end_work()
 
+    def has_room(self) -> bool:
+        """Whether a job submitted now would start without waiting for room."""
+        return self._waiting < self.backlog
+
     def control(self, call: object) -> None:
         """A live-call update: nothing to pass on, the call is played out in this process."""
 

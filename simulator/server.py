@@ -86,11 +86,24 @@ class WsgiHandler:
         environ["CONTENT_LENGTH"] = str(len(body))
         return environ
 
+    def can_wait(self, request: web.Request) -> bool:
+        """Whether the request may wait. A create waits only for a `slow` or `rate-limit`
+        number (overrides) or when the backlog is full; the rest of the API only for the lock."""
+        if request.method != "POST" or not request.path.endswith(("/Calls.json", "/Messages.json")):
+            return True  # rare, or may wait (/sim/wait, inbound webhooks), or may be long (lists)
+        rt = self.app.extensions["simulator"]
+        return bool(rt.store.overrides) or not rt.pool.has_room()
+
     async def __call__(self, request: web.Request) -> web.Response:
         body = await request.read()
-        loop = asyncio.get_running_loop()
-        status, headers, data = await loop.run_in_executor(
-            self.pool, run_wsgi, self.app, self.environ(request, body))
+        environ = self.environ(request, body)
+        if self.can_wait(request):
+            loop = asyncio.get_running_loop()
+            status, headers, data = await loop.run_in_executor(self.pool, run_wsgi, self.app, environ)
+        else:
+            # Creates, the hot path of a national action, run right here: handing them to a
+            # thread and back cost about as much as the create itself.
+            status, headers, data = run_wsgi(self.app, environ)
         access_log(request, status)
         kept = CIMultiDict((k, v) for k, v in headers if k.lower() not in SKIPPED_HEADERS)
         return web.Response(status=status, headers=kept, body=data)
