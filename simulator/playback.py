@@ -101,12 +101,13 @@ def receive(rt: Runtime, item: tuple) -> None:
             (store.calls if isinstance(record, Call) else store.messages)[record.sid] = record
         rt.pool.submit(play, rt, fn, record)
     elif kind == "control":
-        _, sid, fields = item
+        _, sid, fields, token = item
         with store.lock:
             call = store.calls.get(sid)
             if call is not None:
                 for name, value in fields.items():
                     setattr(call, name, value)
+        store.outbox.put(("applied", token))
     elif kind == "share":
         _, config, overrides, incoming = item
         with store.lock:

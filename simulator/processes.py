@@ -20,6 +20,8 @@ from simulator.logs import log
 from simulator.settings import Settings
 from simulator.state import Call, Message, Store
 
+CONTROL_TIMEOUT = 5.0  # seconds a live-call update waits for the playback process to take it in
+
 
 class Processes:
     def __init__(self, store: Store, settings: Settings) -> None:
@@ -40,6 +42,7 @@ class Processes:
             process.start()
         self._room = threading.Condition()
         self._stopping = threading.Event()
+        self._applied: dict[int, threading.Event] = {}  # live-call updates not yet taken in
         self._load = [0] * count  # jobs handed to each process and not done yet
         self._owner: dict[str, int] = {}  # sid -> index of the process playing it
         threading.Thread(target=self._read, name="sim-playback-reader", daemon=True).start()
@@ -60,13 +63,25 @@ class Processes:
         return sum(self._load) < self.limit
 
     def control(self, call: Call) -> None:
-        """Tell the process playing `call` what a live-call update changed."""
+        """Tell the process playing `call` what a live-call update changed, and wait until it
+        has taken it in. A gateway often redirects a call while handling one of its webhooks
+        (the machine verdict); the call must see the redirect when that webhook's answer
+        comes back, as it does when it plays out in this process."""
         with self._room:
             index = self._owner.get(call.sid)
-        if index is not None:
-            with self.store.lock:
-                fields = sync.control(call)
-            self.inboxes[index].put(("control", call.sid, fields))
+        if index is None:
+            return
+        with self.store.lock:
+            fields = sync.control(call)
+        applied = threading.Event()
+        token = id(applied)
+        with self._room:
+            self._applied[token] = applied
+        self.inboxes[index].put(("control", call.sid, fields, token))
+        if not applied.wait(CONTROL_TIMEOUT):
+            log("playback_control_late", logging.WARNING, call_sid=call.sid)
+        with self._room:
+            self._applied.pop(token, None)
 
     def share(self, store: Store) -> None:
         """Send every process the numbers' behaviours and the config (a <Dial> looks up the
@@ -100,6 +115,11 @@ class Processes:
         kind = item[0]
         if kind == "done":
             self._done(item[1])
+        elif kind == "applied":
+            with self._room:
+                applied = self._applied.get(item[1])
+            if applied is not None:
+                applied.set()
         elif kind in ("call", "message"):
             sync.apply(self.store, *item)
         elif kind == "new_call":

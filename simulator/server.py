@@ -94,7 +94,7 @@ class WsgiHandler:
         rt = self.app.extensions["simulator"]
         return bool(rt.store.overrides) or not rt.pool.has_room()
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         environ = self.environ(request, body)
         if self.can_wait(request):
@@ -121,15 +121,21 @@ def access_log(request: web.Request, status: int) -> None:
                                     f'{request.version.major}.{request.version.minor}" {status}'))
 
 
+def front(app: Flask, host: str, port: int) -> tuple[web.Application, WsgiHandler]:
+    """The aiohttp application serving `app`, and its handler (whose pool to shut down)."""
+    handler = WsgiHandler(app, host, port)
+    application = web.Application()
+    application.router.add_route("*", "/{path:.*}", handler.handle)
+    return application, handler
+
+
 def serve(host: str, port: int, settings: Settings) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM). Blocks the calling thread."""
     if not settings.public_url:
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
         settings.public_url = f"http://{shown}:{port}"
     app = create_app(settings)  # forks the playback processes: before any thread starts
-    handler = WsgiHandler(app, host, port)
-    application = web.Application()
-    application.router.add_route("*", "/{path:.*}", handler)
+    application, handler = front(app, host, port)
     log(
         "simulator_listening",
         host=host,
