@@ -13,8 +13,9 @@ Each run sends `--count` creates (half calls as the gateway makes them, with fou
 and asynchronous answering-machine detection, half SMS) with the bare twilio client from
 `--threads` threads, first into the stub, then into the simulator. "Played out" is the rate until
 the simulator is idle again: every call rung, answered and hung up, every callback sent. Then
-one long run of `--long` creates into the simulator alone, with its resident memory (RSS) before
-and after it, and its peak. Prints min/median/max over the runs.
+one long run of `--long` creates into the simulator alone, with its resident memory (RSS, of the
+serving process and its playback processes together) before and after it, and its peak.
+Prints min/median/max over the runs.
 
     .venv/bin/python bench/simulator.py                          # 3 runs of 10,000, then 100,000
     .venv/bin/python bench/simulator.py --count 5000 --long 20000 --json
