@@ -102,8 +102,10 @@ class Processes:
             # quarter of this process's time under load (py-spy). _watch does the checking.
             try:
                 item = self.outbox.get()
-            except (EOFError, OSError):
-                return
+            except Exception:
+                if self._stopping.is_set():  # the queue went away with the processes
+                    return
+                raise
             if item is None:
                 return
             try:
