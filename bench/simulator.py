@@ -13,8 +13,9 @@ Each run sends `--count` creates (half calls as the gateway makes them, with fou
 and asynchronous answering-machine detection, half SMS) with the bare twilio client from
 `--threads` threads, first into the stub, then into the simulator. "Played out" is the rate until
 the simulator is idle again: every call rung, answered and hung up, every callback sent. Then
-one long run of `--long` creates into the simulator alone, with its resident memory (RSS) before
-and after it, and its peak. Prints min/median/max over the runs.
+one long run of `--long` creates into the simulator alone, with its resident memory (RSS, of the
+serving process and its playback processes together) before and after it, and its peak.
+Prints min/median/max over the runs.
 
     .venv/bin/python bench/simulator.py                          # 3 runs of 10,000, then 100,000
     .venv/bin/python bench/simulator.py --count 5000 --long 20000 --json
@@ -53,13 +54,20 @@ def spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 
 
 def memory(pid: int) -> dict[str, float]:
-    """Resident and peak resident memory of a process, in MB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return {"rss_mb": round(fields["VmRSS"], 1), "peak_mb": round(fields["VmHWM"], 1)}
+    """Resident and peak resident memory of a process and its children (the simulator's
+    playback processes), in MB; the peak is the sum of each one's peak."""
+    total = {"VmRSS": 0.0, "VmHWM": 0.0}
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for one in [pid, *map(int, children)]:
+        try:
+            lines = Path(f"/proc/{one}/status").read_text().splitlines()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        for line in lines:
+            name, _, value = line.partition(":")
+            if name in total:
+                total[name] += int(value.split()[0]) / 1024
+    return {"rss_mb": round(total["VmRSS"], 1), "peak_mb": round(total["VmHWM"], 1)}
 
 
 def creates(api: str, sink: str, count: int, threads: int, first: int) -> float:

@@ -105,6 +105,7 @@ def conclude(rt: Runtime, call: Call, document_url: str | None) -> None:
         {"verb": "amd", "answered_by": verdict, "mode": mode, "at": round(seconds, 3)}
     )
     log("amd_verdict", logging.DEBUG, call_sid=call.sid, answered_by=verdict, mode=mode)
+    rt.store.publish(call)
     if call.async_amd and call.async_amd_callback:
         post(rt, call, verdict, seconds, document_url)
 

@@ -12,6 +12,7 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from simulator import amd, calls, media, messages, phone, whatsapp
 from simulator.logs import log, mask
@@ -99,7 +100,7 @@ def _list(key: str, items: list[dict], path: str, filters: tuple[str, ...]) -> R
     return jsonify(page(key, items, path, used, number, size))
 
 
-def _behaviour_error(behaviour: phone.Behaviour, to: str, sms: bool) -> Response | None:
+def _behaviour_error(rt: Runtime, behaviour: phone.Behaviour, to: str, sms: bool) -> Response | None:
     """What the destination's behaviour does to a create request, before anything is stored."""
     if behaviour.behaviour == "rate-limit":
         log("rate_limited", to=mask(to))
@@ -110,8 +111,12 @@ def _behaviour_error(behaviour: phone.Behaviour, to: str, sms: bool) -> Response
         return error(400, 21610, "Attempt to send to unsubscribed recipient")
     if behaviour.behaviour == "slow":
         # Not scaled by speed: the point is to make the client's timeout fire.
-        time.sleep(rt().settings.slow_seconds)
+        time.sleep(rt.settings.slow_seconds)
     return None
+
+
+def created(result: dict | Response) -> Response | tuple[Response, int]:
+    return result if isinstance(result, Response) else (jsonify(result), 201)
 
 
 def counted(view):
@@ -134,7 +139,12 @@ def counted(view):
 @bp.post("/Calls.json")
 @counted
 def create_call():
-    form = request.form
+    return created(new_call(rt(), g.account_sid, request.form))
+
+
+def new_call(rt: Runtime, account_sid: str, form: MultiDict) -> dict | Response:
+    """A call create: its JSON, or Twilio's error. Also called without Flask's request
+    (server.py's quick path), so it takes what it needs as arguments."""
     to, from_ = form.get("To", "").strip(), form.get("From", "").strip()
     if not phone.is_e164(to):
         return error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
@@ -156,13 +166,13 @@ def create_call():
     detection = amd.options(form)
     if isinstance(detection, Response):
         return detection
-    behaviour = phone.take_for_create(rt().store, to)
-    refused = _behaviour_error(behaviour, to, sms=False)
+    behaviour = phone.take_for_create(rt.store, to)
+    refused = _behaviour_error(rt, behaviour, to, sms=False)
     if refused is not None:
         return refused
     call = Call(
         sid=new_sid("CA"),
-        account_sid=g.account_sid,
+        account_sid=account_sid,
         to=to,
         from_=from_,
         direction="outbound-api",
@@ -178,11 +188,11 @@ def create_call():
         behaviour=behaviour,
         **detection,
     )
-    rt().store.add_call(call)
+    rt.store.add_call(call)
     body = call_json(call)  # rendered before the engine can move it past "queued"
-    calls.start_outbound(rt(), call)
+    calls.start_outbound(rt, call)
     log("call_created", logging.DEBUG, call_sid=call.sid, to=mask(to), behaviour=behaviour.behaviour)
-    return jsonify(body), 201
+    return body
 
 
 @bp.get("/Calls.json")
@@ -241,6 +251,7 @@ def update_call(sid: str):
             )
             call.date_updated = now()
         body = call_json(call)
+    rt().pool.control(call)  # the call may be playing out in another process
     log("call_updated", call_sid=sid, status=call.status)
     return jsonify(body)
 
@@ -261,7 +272,11 @@ def delete_call(sid: str):
 @bp.post("/Messages.json")
 @counted
 def create_message():
-    form = request.form
+    return created(new_message(rt(), g.account_sid, request.form))
+
+
+def new_message(rt: Runtime, account_sid: str, form: MultiDict) -> dict | Response:
+    """A message create: its JSON, or Twilio's error (see new_call)."""
     to = form.get("To", "").strip()
     from_ = form.get("From", "").strip() or None
     service = form.get("MessagingServiceSid", "").strip() or None
@@ -281,8 +296,8 @@ def create_message():
         return error(400, 21602, "Message body is required.")
     if content is None and len(body) > MAX_BODY:
         return error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
-    behaviour = phone.take_for_create(rt().store, number)
-    refused = _behaviour_error(behaviour, to, sms=True)
+    behaviour = phone.take_for_create(rt.store, number)
+    refused = _behaviour_error(rt, behaviour, to, sms=True)
     if refused is not None:
         return refused
     # Only a template may open a WhatsApp conversation; the check is made now, the failure
@@ -290,7 +305,7 @@ def create_message():
     free_form = whatsapp.is_whatsapp(to) and content is None
     message = Message(
         sid=new_sid("SM"),
-        account_sid=g.account_sid,
+        account_sid=account_sid,
         to=to,
         from_=from_,
         body=body,
@@ -300,14 +315,14 @@ def create_message():
         messaging_service_sid=service,
         status_callback=form.get("StatusCallback"),
         num_segments=messages.num_segments(body, to),
-        outside_window=free_form and not whatsapp.window_open(rt().store, to),
+        outside_window=free_form and not whatsapp.window_open(rt.store, to),
         behaviour=behaviour,
     )
-    rt().store.add_message(message)
+    rt.store.add_message(message)
     rendered = message_json(message)
-    messages.start_delivery(rt(), message)
+    messages.start_delivery(rt, message)
     log("message_created", logging.DEBUG, message_sid=message.sid, to=mask(to), segments=message.num_segments)
-    return jsonify(rendered), 201
+    return rendered
 
 
 @bp.get("/Messages.json")

@@ -36,6 +36,8 @@ def wait(rt: Runtime, call: Call, seconds: float) -> bool:
     """Sleep `seconds` of simulated time; False as soon as the API asked to end or redirect the
     call (a live-call update interrupts whatever is playing, as on Twilio)."""
     deadline = time.monotonic() + seconds * rt.store.speed
+    if deadline > time.monotonic():
+        rt.store.publish(call, full=True)  # what /sim/calls/<sid> shows while it lasts
     while True:
         if call.cancel_requested or call.hangup_requested or call.redirect_to:
             return False
@@ -104,6 +106,7 @@ def set_status(rt: Runtime, call: Call, status: str) -> None:
         if not call.final:
             call.status = status
             call.date_updated = now()
+    rt.store.publish(call)
 
 
 def answer(rt: Runtime, call: Call, progress: Progress) -> None:
@@ -127,6 +130,7 @@ def finish(rt: Runtime, call: Call, progress: Progress, status: str) -> None:
         call.date_updated = now()
     progress.emit("completed", status, final=True)
     progress.flush()
+    rt.store.publish(call, full=True)
     log("call_ended", logging.DEBUG, call_sid=call.sid, status=status, duration=call.duration)
 
 

@@ -22,6 +22,15 @@ def rt() -> Runtime:
     return current_app.extensions["simulator"]
 
 
+@bp.after_request
+def share(response):
+    # Behaviours, config (speed, faults) and incoming numbers may have changed: playback
+    # processes keep a copy of them. Rare requests, so no need to tell which ones change it.
+    if request.method != "GET":
+        rt().pool.share(rt().store)
+    return response
+
+
 def bad(message: str, status: int = 400):
     return jsonify({"error": message}), status
 

@@ -65,6 +65,7 @@ def deliver(rt: Runtime, message: Message) -> None:
             shuffled.reverse()
         for params in shuffled:
             post(rt, message, params)
+    rt.store.publish(message, full=True)
     log("sms_done", logging.DEBUG, message_sid=message.sid, to=mask(message.to), status=message.status)
 
 
@@ -76,6 +77,7 @@ def update(rt: Runtime, message: Message, status: str) -> None:
         message.date_updated = now()
         if status == "sent":
             message.date_sent = message.date_updated
+    rt.store.publish(message)
 
 
 def notify(rt: Runtime, message: Message, held: list[dict[str, str]]) -> None:

@@ -46,6 +46,16 @@ class Pool:
         finally:
             self.store.end_work()
 
+    def has_room(self) -> bool:
+        """Whether a job submitted now would start without waiting for room."""
+        return self._waiting < self.backlog
+
+    def control(self, call: object) -> None:
+        """A live-call update: nothing to pass on, the call is played out in this process."""
+
+    def share(self, store: Store) -> None:
+        """Behaviours and config changed: nothing to pass on, this process reads the store."""
+
     def sleep(self, seconds: float) -> None:
         """Simulated waiting, scaled by the current speed (0 = no waiting at all)."""
         delay = seconds * self.store.speed

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 DEFAULT_AUTH_TOKEN = "simulator-auth-token"
 DEFAULT_PORT = 8090
+DEFAULT_PROCESSES = 2  # playback processes of `python -m simulator`
 
 
 @dataclass
@@ -20,8 +21,12 @@ class Settings:
     public_url: str | None = None
     # Multiplier for simulated waiting (ringing, speech, pauses). 0 = never sleep.
     speed: float = 1.0
-    # Worker threads running calls, message deliveries and callbacks.
+    # Worker threads running calls, message deliveries and callbacks (in each playback process).
     concurrency: int = 32
+    # Playback processes: 0 plays calls and messages out in the serving process itself (the
+    # in-process tests); N > 0 in N processes of their own, so that playing calls out never
+    # takes CPU from answering creates (`python -m simulator` uses 2; see playback.py).
+    processes: int = 0
     # Jobs (calls, deliveries) that may wait for a worker thread before a create waits too.
     backlog: int = 10_000
     # Calls, messages and recordings kept each; beyond it the oldest finished ones are forgotten.
@@ -51,6 +56,8 @@ class Settings:
             settings.speed = _number(env, "SIM_SPEED", float)
         if env.get("SIM_CONCURRENCY"):
             settings.concurrency = _number(env, "SIM_CONCURRENCY", int)
+        if env.get("SIM_PROCESSES"):
+            settings.processes = _number(env, "SIM_PROCESSES", int)
         if env.get("SIM_BACKLOG"):
             settings.backlog = _number(env, "SIM_BACKLOG", int)
         if env.get("SIM_MAX_RECORDS"):
@@ -78,6 +85,8 @@ class Settings:
             raise ValueError("speed must be >= 0")
         if self.concurrency < 1:
             raise ValueError("concurrency must be >= 1")
+        if self.processes < 0:
+            raise ValueError("processes must be >= 0")
         if self.backlog < 1:
             raise ValueError("backlog must be >= 1")
         if self.max_records < 1:

@@ -1,6 +1,7 @@
 """In-memory state of the simulator: calls, messages, recordings, number overrides.
 
-Everything lives in one process (that is why the server is threaded, never forked). One lock guards
+Everything lives in the serving process (playback processes send it what changes: playback.py).
+One lock guards
 the collections and status transitions; a condition variable counts work in progress so that
 `/sim/wait` can tell tests when everything has settled.
 
@@ -208,6 +209,11 @@ class Store:
             oldest.callbacks = []
         else:
             self._detailed.append(oldest)
+
+    def publish(self, record: Call | Message, full: bool = False) -> None:
+        """A call or message being played out changed. Here that is all: it is the record. A
+        playback process sends it to the serving process (playback.PlaybackStore): with
+        `full`, also the transcript, requests and callbacks."""
 
     def list_calls(self) -> list[Call]:
         with self.lock:

@@ -420,6 +420,7 @@ class Conversation:
             child.duration = math.ceil(talk)
             child.talk_seconds = talk
             child.end_time = child.date_updated = now()
+        self.rt.store.publish(child, full=True)
         return status, math.ceil(talk), child.sid
 
     def whisper(self, child: Call, url: str, method: str) -> list[str]:

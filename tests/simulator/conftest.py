@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -9,11 +11,13 @@ from typing import Any
 
 import pytest
 import requests
+from aiohttp import web
 from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 
 from simulator.app import create_app
 from simulator.client import make_client
+from simulator.server import front
 from simulator.settings import Settings
 from tests.helpers import ServerThread, free_port
 
@@ -125,6 +129,31 @@ class Sim:
         return response.json()
 
 
+class FrontThread:
+    """The simulator's aiohttp front (server.front) on a thread with its own event loop."""
+
+    def __init__(self, app: Flask, port: int) -> None:
+        self.application, self.handler = front(app, "127.0.0.1", port)
+        self.loop = asyncio.new_event_loop()
+        self.runner = web.AppRunner(self.application, access_log=None)
+        started = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(self.runner.setup())
+            self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", port).start())
+            started.set()
+            self.loop.run_forever()
+
+        threading.Thread(target=run, name="sim-front", daemon=True).start()
+        assert started.wait(10), "the simulator's front did not start"
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.handler.pool.shutdown(wait=False, cancel_futures=True)
+
+
 @pytest.fixture(scope="session")
 def gateway_server() -> Iterator[FakeGateway]:
     port = free_port()
@@ -144,11 +173,15 @@ def sim_server(gateway_server: FakeGateway) -> Iterator[Sim]:
         public_url=base_url,
         speed=0,
         concurrency=8,
+        # SIM_TEST_PROCESSES=2 runs every test against playback processes (playback.py) and
+        # the aiohttp front, as `python -m simulator` serves.
+        processes=int(os.environ.get("SIM_TEST_PROCESSES", "0")),
         slow_seconds=1.5,
         incoming={GATEWAY_NUMBER: {"voice_url": "", "sms_url": ""}},
     )
     app = create_app(settings)
-    server = ServerThread(app, port)
+    # With playback processes, also the HTTP server of `python -m simulator` (server.front).
+    server = FrontThread(app, port) if settings.processes else ServerThread(app, port)
     yield Sim(base_url=base_url, settings=settings, app=app, http=requests.Session())
     server.stop()
     app.extensions["simulator"].pool.shutdown()
