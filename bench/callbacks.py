@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,14 +62,15 @@ def seed(rt: Runtime, count: int) -> tuple[int, list[int]]:
     return action.id, ids
 
 
-def signed_callbacks(base: str, ids: list[int]) -> list[tuple[str, dict, str]]:
-    """(url, form, signature) for sent then delivered of each delivery, made before timing."""
+def signed_callbacks(base: str, ids: list[int], first_id: int) -> list[tuple[str, dict, str]]:
+    """(url, form, signature) for sent then delivered of each delivery, made before timing.
+    `first_id`: the id of the first delivery seeded, whose sid is SM0…0 (see seed)."""
     validator = RequestValidator(TOKEN)
     requests_ = []
     for status in ("sent", "delivered"):
         for i in ids:
             url = f"{base}/twilio/status/sms/{i}/1"
-            form = {"MessageSid": f"SM{i - ids[0]:032d}", "MessageStatus": status,
+            form = {"MessageSid": f"SM{i - first_id:032d}", "MessageStatus": status,
                     "AccountSid": "AC" + "0" * 32}
             requests_.append((url, form, validator.compute_signature(url, form)))
     return requests_
@@ -163,14 +164,21 @@ def main() -> None:
             half = len(chunk) // 2
             for name, requests_, method, offered in (
                     ("trivial", trivial, "GET", None),
-                    ("callbacks", signed_callbacks(base, chunk[:half]), "POST", None),
-                    ("callbacks at rate", signed_callbacks(base, chunk[half:]), "POST", args.rate)):
+                    ("callbacks", signed_callbacks(base, chunk[:half], ids[0]), "POST", None),
+                    ("callbacks at rate", signed_callbacks(base, chunk[half:], ids[0]), "POST",
+                     args.rate)):
                 rate, latencies, errors = asyncio.run(load(requests_, args.clients, method, offered))
                 results[name].append({"rate": rate, "p50": percentile(latencies, 0.5) * 1000,
                                       "p99": percentile(latencies, 0.99) * 1000, "errors": errors})
     finally:
         server.terminate()
         server.wait(10)
+    # Each callback must have been a real state change, not a stale one the server ignored.
+    with rt.engine.connect() as conn:
+        delivered = conn.scalar(select(func.count()).select_from(Delivery)
+                                .where(Delivery.status == state.DELIVERED))
+    if delivered != len(ids):
+        sys.exit(f"only {delivered} of {len(ids)} deliveries were moved to delivered")
     print(f"clients={args.clients} requests_per_run={args.callbacks:,} runs={args.runs} "
           f"web='{command}' (min/median/max)")
     print(f"{'endpoint':<18}{'requests/s':>20}{'p50 ms':>18}{'p99 ms':>18}{'errors':>8}")
