@@ -172,7 +172,7 @@ def test_reconcile_finds_work_that_redis_lost(live, runtime):
     action_id = live.start_action()
     jobs.fan_out(action_id)
     # What a Redis restart without persistence does to our queues (only ours: tests share DB 15).
-    for key in runtime.redis.scan_iter(f"rq:*{runtime.config.queue_prefix}*"):
+    for key in runtime.redis.scan_iter(f"rq:*{runtime.config.queue_prefix}*", count=100_000):
         runtime.redis.delete(key)
     assert all(q.count == 0 for q in runtime.jobs.ordered())
     assert {d.status for d in live.deliveries().values()} == {"pending"}

@@ -59,7 +59,7 @@ def redis():
 def prefix(redis):
     prefix = f"pacing-test-{uuid.uuid4().hex[:12]}"
     yield prefix
-    for key in redis.scan_iter(f"{prefix}:*"):
+    for key in redis.scan_iter(f"{prefix}:*", count=100_000):
         redis.delete(key)
 
 
