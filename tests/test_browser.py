@@ -236,7 +236,8 @@ def test_an_operator_runs_an_action_from_the_map(people, system, page, tmp_path)
     page.screenshot(path=tmp_path / "5-audit.png", full_page=True)
 
 
-def test_keyboard_tablet_english_and_a_typed_confirmation(system, page, runtime, tmp_path):
+def test_keyboard_tablet_english_and_a_typed_confirmation(public_site, token, page, runtime,
+                                                          tmp_path):
     """Above the threshold the number must be typed. All of it by keyboard, in English, at
     tablet width; cancelling discards the draft, so nothing is sent."""
     from sqlalchemy import select
@@ -246,7 +247,7 @@ def test_keyboard_tablet_english_and_a_typed_confirmation(system, page, runtime,
     with runtime.transaction() as db:
         demo_participants(db, 1100)
     page.set_viewport_size({"width": 820, "height": 1180})
-    page.goto(system.web + "/console/login")
+    page.goto(public_site + "/console/login")  # nothing is sent: the web app alone
     page.get_by_role("link", name="English").click()
     page.get_by_label("User name").fill("centralist")
     page.get_by_label("Password").fill(PASSWORD)
@@ -312,14 +313,14 @@ def test_keyboard_tablet_english_and_a_typed_confirmation(system, page, runtime,
     assert statuses() == ["discarded"]
 
 
-def test_municipality_staff_land_on_participants_per_postcode_area_on_a_map(system, page, runtime,
-                                                                             tmp_path):
+def test_municipality_staff_land_on_participants_per_postcode_area_on_a_map(public_site, page,
+                                                                             runtime, tmp_path):
     with runtime.transaction() as db:
         create_operator(db, "balie", PASSWORD, role="municipality")
         for i, (postcode, lon) in enumerate([("2711AB", 4.490), ("2711AC", 4.492), ("2712AA", 4.52)]):
             person = factories.participant(db, f"+3162000010{i}", lon=lon)
             person.addresses[0].postcode = postcode
-    page.goto(system.web + "/console/login")
+    page.goto(public_site + "/console/login")
     page.get_by_label("Gebruikersnaam").fill("balie")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
@@ -332,7 +333,7 @@ def test_municipality_staff_land_on_participants_per_postcode_area_on_a_map(syst
     page.screenshot(path=tmp_path / "statistics.png", full_page=True)
 
 
-# -- the public neighbourhood-group pages: no login, no worker, so the app alone serves them ----
+# -- pages that send nothing: the app alone serves them, in this process, without map tiles ----
 @pytest.fixture
 def public_site(runtime):
     from dataclasses import replace

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
+from gateway.devserver import wait_until_up
 from simulator.client import make_client
 from simulator.settings import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from tests.simulator.conftest import free_port
@@ -42,15 +42,7 @@ def test_module_entry_point_serves_the_api():
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if requests.get(base + "/sim/health", timeout=0.5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "simulator did not start"
-            time.sleep(0.05)
+        wait_until_up(base + "/sim/health", 10)
         client = make_client(base, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
         call = client.calls.create(to="+31612345678", from_="+3197010000001", twiml="<Response/>")
         requests.get(base + "/sim/wait", params={"timeout": 5}, timeout=10)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from gateway.devserver import wait_until_up
 from simulator.settings import Settings
 from tests.simulator.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID, Sim, free_port
 
@@ -41,15 +42,7 @@ def server() -> Iterator[tuple[Sim, subprocess.Popen]]:
     sim = Sim(base_url=base, settings=Settings(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN),
               app=None, http=requests.Session())
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if requests.get(base + "/sim/health", timeout=0.5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "simulator did not start"
-            time.sleep(0.05)
+        wait_until_up(base + "/sim/health", 15)
         yield sim, process
     finally:
         process.terminate()
