@@ -12,7 +12,7 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import Authorization, MultiDict
 
 from simulator import amd, calls, media, messages, phone, whatsapp
 from simulator.logs import log, mask
@@ -26,6 +26,7 @@ from simulator.resources import (
     recording_json,
 )
 from simulator.runtime import Runtime
+from simulator.settings import Settings
 from simulator.state import Call, Message, new_sid, now
 
 bp = Blueprint("twilio_api", __name__, url_prefix="/2010-04-01/Accounts/<account_sid>")
@@ -62,18 +63,22 @@ def pull_account(endpoint, values):
     g.account_sid = values.pop("account_sid", None)
 
 
+def valid_credentials(auth: Authorization | None, settings: Settings) -> bool:
+    """HTTP Basic with the account SID and the auth token (also server.py's quick path)."""
+    return (
+        auth is not None
+        and auth.type == "basic"
+        and hmac.compare_digest(auth.username or "", settings.account_sid)
+        and hmac.compare_digest(auth.password or "", settings.auth_token)
+    )
+
+
 @bp.before_request
 def authenticate():
     if request.endpoint == "twilio_api.recording" and not request.path.endswith(".json"):
         return None  # media is public by default on Twilio
     settings = rt().settings
-    auth = request.authorization
-    if (
-        auth is None
-        or auth.type != "basic"
-        or not hmac.compare_digest(auth.username or "", settings.account_sid)
-        or not hmac.compare_digest(auth.password or "", settings.auth_token)
-    ):
+    if not valid_credentials(request.authorization, settings):
         return error(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
     if g.account_sid != settings.account_sid:
         return not_found()

@@ -12,11 +12,11 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable
 
 from simulator import playback, sync
 from simulator.logs import log
+from simulator.pool import Pool
 from simulator.settings import Settings
 from simulator.state import Call, Message, Store
 
@@ -91,10 +91,7 @@ class Processes:
         for inbox in self.inboxes:
             inbox.put(item)
 
-    def sleep(self, seconds: float) -> None:
-        delay = seconds * self.store.speed
-        if delay > 0:
-            time.sleep(delay)
+    sleep = Pool.sleep  # the same simulated wait: it reads only self.store's speed
 
     def _read(self) -> None:
         while True:

@@ -12,8 +12,6 @@ request may wait: a `slow` number, `/sim/wait`, an inbound message's webhook, ba
 from __future__ import annotations
 
 import asyncio
-import base64
-import hmac
 import io
 import logging
 import sys
@@ -23,7 +21,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from flask import Flask
 from multidict import CIMultiDict
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import Authorization, MultiDict
 
 from simulator import api
 from simulator.app import create_app
@@ -127,7 +125,8 @@ def quick_create(app: Flask, request: web.Request, body: bytes) -> tuple[int, li
     if (create is None or version != API_VERSION or accounts != "Accounts"
             or account_sid != rt.settings.account_sid
             or request.content_type != "application/x-www-form-urlencoded"
-            or not authorized(request.headers.get("Authorization", ""), rt.settings)):
+            or not api.valid_credentials(Authorization.from_header(request.headers.get("Authorization")),
+                                         rt.settings)):
         return None
     form = MultiDict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     with app.app_context():  # jsonify and error() use the app's JSON settings
@@ -142,19 +141,6 @@ def quick_create(app: Flask, request: web.Request, body: bytes) -> tuple[int, li
             rt.store.end_work()
         response, status = result if isinstance(result, tuple) else (result, result.status_code)
         return status, list(response.headers.items()), response.get_data()
-
-
-def authorized(header: str, settings: Settings) -> bool:
-    """HTTP Basic with the account SID and auth token, as api.authenticate checks it."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        user, _, password = base64.b64decode(encoded).decode().partition(":")
-    except ValueError:
-        return False
-    return (hmac.compare_digest(user, settings.account_sid)
-            and hmac.compare_digest(password, settings.auth_token))
 
 
 QUICK_CREATES = {"Calls.json": api.new_call, "Messages.json": api.new_message}

@@ -30,6 +30,11 @@ def is_machine(answered_by: str | None) -> bool:
     return answered_by in MACHINE_VERDICTS
 
 
+def decisive(answered_by: str | None) -> str | None:
+    """A detection verdict that says who answered; "unknown" says nothing."""
+    return answered_by if answered_by and answered_by != "unknown" else None
+
+
 def final_status(call_status: str, answered_by: str | None,
                  error_code: str | None = None) -> str | None:
     """'completed' means someone or something picked up; the detection verdict tells which. A
@@ -69,7 +74,7 @@ class Voice(Channel):
 
     def status_change(self, form, known_answered_by=None) -> StatusChange:
         answered_by = form.get("AnsweredBy") or None
-        verdict = answered_by if answered_by and answered_by != "unknown" else known_answered_by
+        verdict = decisive(answered_by) or known_answered_by
         error_code = form.get("ErrorCode") or None
         return StatusChange(final_status(form.get("CallStatus", ""), verdict, error_code),
                             form.get("CallSid") or None, error_code, answered_by)
@@ -77,7 +82,6 @@ class Voice(Channel):
     def status_change_alone(self, form) -> StatusChange | None:
         # A completed call is a person or a voicemail: without a verdict in this very request,
         # that depends on the verdict an earlier one brought.
-        verdict = form.get("AnsweredBy")
-        if form.get("CallStatus") == "completed" and (not verdict or verdict == "unknown"):
+        if form.get("CallStatus") == "completed" and not decisive(form.get("AnsweredBy")):
             return None
         return self.status_change(form)

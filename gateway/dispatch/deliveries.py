@@ -279,6 +279,10 @@ def fail(session: Session, delivery_id: int, attempt: int, code: str,
                 updated_at=utcnow())).rowcount == 1
 
 
+# The states each state may move forward from.
+_LOWER = {status: [s for s, r in state.RANK.items() if r < rank] for status, rank in state.RANK.items()}
+
+
 def advance(session: Session, delivery_id: int, attempt: int, new_status: str,
             sid: str | None = None, error_code: str | None = None,
             answered_by: str | None = None) -> bool:
@@ -301,7 +305,6 @@ def advance(session: Session, delivery_id: int, attempt: int, new_status: str,
 # The common status callback: an accepted request of this attempt moving forward. One prebuilt
 # statement that also reads what the follow-up needs, instead of a SELECT, an UPDATE and the
 # statement building of both; hundreds arrive a second during a large action.
-_LOWER = {status: [s for s, r in state.RANK.items() if r < rank] for status, rank in state.RANK.items()}
 _ACTION_STATUS = select(Action.status).where(Action.id == Delivery.action_id).scalar_subquery()
 _FORWARD = (
     update(Delivery)

@@ -106,16 +106,9 @@ def _apply_in_full(runtime: Runtime, db: Session, channel: str, delivery_id: int
     log.info("callback delivery=%s status=%s moved=%s", delivery_id, change.status, moved)
     if not moved:
         return None
-    return _after_move(runtime, db, delivery_id, change.status, delivery.purpose,
-                       delivery.action_status)
-
-
-def _after_move(runtime: Runtime, db: Session, delivery_id: int, status: str, purpose: str,
-                action_status: str):
-    """What a delivery's move owes, run after the commit."""
-    if owes_outcome(status, purpose, action_status):
+    if owes_outcome(change.status, delivery.purpose, delivery.action_status):
         return lambda: runtime.jobs.outcome_for(delivery_id)
-    if status in deliveries.FAILED_FOR_GOOD:
+    if change.status in deliveries.FAILED_FOR_GOOD:
         # A group message whose WhatsApp failed: by SMS instead (once: the unique key).
         batch = deliveries.create_fallback(db, delivery_id, runtime.jobs.batch_key)
         if batch:
